@@ -1,0 +1,465 @@
+"""``Value``: a scalar node of a computation graph, and the backward pass.
+
+A node holds its number (``data``), its accumulated gradient (``grad``), the
+primitive that made it and up to three operands.  An operand is another
+``Value`` or a plain float folded into the op (``x * 2.0`` is one node).
+There is no closure per node and no reference back from an operand to its
+result, so dropping the root frees a graph by reference counting alone.
+
+>>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+>>> c = a * b + a
+>>> c.backward()
+>>> c.data, a.grad, b.grad
+(-4.0, -2.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator
+from typing import Any, Final, final
+
+from . import ops
+from .modes import STATE, user_site
+from .ops import Primitive
+
+__all__ = ["Value", "apply", "topological_order"]
+
+_new = object.__new__
+
+
+def as_float(x: Any, what: str = "Value()") -> float:
+    """``x`` as a float if it is a real number, else ``TypeError``.
+
+    >>> as_float(3), as_float(True), as_float(10**400)
+    (3.0, 1.0, inf)
+    """
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) or _is_numpy_real(x):
+        try:
+            return float(x)
+        except OverflowError:  # an int or Fraction too large for a double
+            return math.inf if x > 0 else -math.inf
+    raise TypeError(f"{what} takes a real number, got {type(x).__name__}: {x!r}")
+
+
+def _is_numpy_real(x: Any) -> bool:
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    return kind is not None and kind in "biuf" and getattr(x, "ndim", None) == 0
+
+
+def _operand(x: Any) -> Value | float | None:
+    """A ``Value`` or a float for an op, or ``None`` for an unsupported type."""
+    if type(x) is Value or type(x) is float:
+        return x
+    try:
+        return as_float(x)
+    except TypeError:
+        return None
+
+
+@final
+class Value:
+    """A scalar in a computation graph; ops on it record the graph.
+
+    ``data`` is a float, ``grad`` the accumulated derivative of whatever
+    ``backward()`` was called on.  ``op`` names the primitive that made the
+    node (``""`` for a leaf) and ``parents`` lists its ``Value`` operands.
+
+    >>> x = Value(3, label="x")
+    >>> x
+    Value(data=3.0, grad=0.0, label='x')
+    """
+
+    __slots__ = ("data", "grad", "label", "requires_grad", "_prim", "_a", "_b", "_c")
+    __array_ufunc__ = None  # numpy scalars defer to our reflected operators
+
+    data: float
+    grad: float
+    label: str
+    requires_grad: bool
+
+    def __init__(self, data: Any, *, label: str = "", requires_grad: bool = True) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
+        self.data = as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.requires_grad = bool(requires_grad)
+        self._prim: Primitive | None = None
+        self._a: Value | float | None = None
+        self._b: Value | float | None = None
+        self._c: Value | float | None = None
+
+    # --- the graph -----------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The name of the primitive that made this node; ``""`` for a leaf."""
+        return "" if self._prim is None else self._prim.name
+
+    @property
+    def primitive(self) -> Primitive | None:
+        """The primitive that made this node, ``None`` for a leaf."""
+        return self._prim
+
+    @property
+    def operands(self) -> tuple[Value | float, ...]:
+        """All inputs of the op in order: ``Value``s and folded-in numbers."""
+        if self._prim is None:
+            return ()
+        return (self._a, self._b, self._c)[: self._prim.arity]  # type: ignore[return-value]
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The ``Value`` operands in order (``x*x`` lists ``x`` twice)."""
+        return tuple(o for o in self.operands if type(o) is Value)
+
+    # --- gradients -------------------------------------------------------------
+
+    def backward(self, grad: Any = 1.0) -> None:
+        """Add ``grad · ∂self/∂node`` into ``node.grad`` for every node of the graph.
+
+        Gradients accumulate: call ``zero_grad()`` between independent passes.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a Value that does not require grad: it was computed "
+                "under no_grad() or from constants only, so no graph was recorded"
+            )
+        for node, g in backpropagate(self, as_float(grad, "backward()"), False).items():
+            node.grad += g
+
+    def zero_grad(self) -> None:
+        """Set ``grad = 0.0`` on every node of this node's graph."""
+        for node in topological_order(self, trainable_only=False):
+            node.grad = 0.0
+
+    def detach(self) -> Value:
+        """A new leaf with the same data that requires no grad."""
+        return Value(self.data, label=self.label, requires_grad=False)
+
+    # --- operators -------------------------------------------------------------
+
+    def __add__(self, other: Any) -> Value:
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other: Any) -> Value:
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other: Any) -> Value:
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other: Any) -> Value:
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other: Any) -> Value:
+        return _binary(ops.MUL, self, other)
+
+    def __rmul__(self, other: Any) -> Value:
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other: Any) -> Value:
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other: Any) -> Value:
+        return _binary(ops.DIV, other, self)
+
+    def __pow__(self, other: Any) -> Value:
+        return _binary(ops.POW, self, other)
+
+    def __rpow__(self, other: Any) -> Value:
+        return _binary(ops.POW, other, self)
+
+    def __neg__(self) -> Value:
+        return _unary(ops.NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _unary(ops.ABS, self)
+
+    # --- functions -------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e to the power of this value."""
+        return _unary(ops.EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm: ``-inf`` at 0, ``nan`` below."""
+        return _unary(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        """Square root: ``nan`` below 0."""
+        return _unary(ops.SQRT, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        """The logistic function ``1 / (1 + e^-x)``."""
+        return _unary(ops.SIGMOID, self)
+
+    def softplus(self) -> Value:
+        """``log(1 + e^x)``, computed without overflow."""
+        return _unary(ops.SOFTPLUS, self)
+
+    def relu(self) -> Value:
+        """``max(0, x)``; its derivative at 0 is 0."""
+        return _unary(ops.RELU, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """``x`` for ``x > 0``, else ``slope · x``."""
+        return _checked(_binary(ops.LEAKY_RELU, self, as_float(slope, "leaky_relu()")))
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _unary(ops.SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _unary(ops.COS, self)
+
+    def fma(self, y: Any, z: Any) -> Value:
+        """``self * y + z`` as one node: a multiply-accumulate."""
+        return _checked(apply(ops.FMA, self, y, z))
+
+    # --- comparisons and conversions ------------------------------------------
+
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _compared(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _compared(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _compared(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _compared(other)
+
+    __hash__ = object.__hash__  # identity, as ``==``
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # --- copying and pickling, without recursion ------------------------------
+
+    def __copy__(self) -> Value:
+        return _clone(self, {})
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        for node in topological_order(self, trainable_only=False):
+            if id(node) not in memo:
+                memo[id(node)] = _clone(node, memo)
+        return memo[id(self)]  # type: ignore[no-any-return]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from .serialize import reduce_value
+
+        return reduce_value(self)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        from .serialize import restore_state
+
+        restore_state(self, state)
+
+
+def _compared(other: Any) -> float:
+    if type(other) is Value:
+        return other.data
+    value = _operand(other)
+    if value is None:
+        raise TypeError(f"cannot compare Value with {type(other).__name__}: {other!r}")
+    return value  # type: ignore[return-value]
+
+
+def _checked(result: Any) -> Value:
+    if result is NotImplemented:
+        raise TypeError("Value methods take Values or real numbers")
+    return result  # type: ignore[no-any-return]
+
+
+def _clone(node: Value, memo: dict[int, Any]) -> Value:
+    copy = _new(Value)
+    copy.data, copy.grad, copy.label = node.data, node.grad, node.label
+    copy.requires_grad, copy._prim = node.requires_grad, node._prim
+    copy._a, copy._b, copy._c = (memo.get(id(o), o) for o in (node._a, node._b, node._c))
+    return copy
+
+
+# --- recording ops -------------------------------------------------------------
+
+
+def apply(prim: Primitive, *operands: Any) -> Any:
+    """Record ``prim`` applied to ``operands`` (``Value``s or numbers) as a node.
+
+    Returns ``NotImplemented`` when an operand is not a number, so that the
+    operators raise Python's usual ``TypeError`` naming the type.
+
+    >>> apply(ops.MUL, Value(3.0), 2).data
+    6.0
+    """
+    if len(operands) != prim.arity:
+        raise TypeError(f"{prim.name} takes {prim.arity} operands, got {len(operands)}")
+    if prim.arity == 1:
+        return _unary(prim, operands[0])
+    if prim.arity == 2:
+        return _binary(prim, operands[0], operands[1])
+    return _ternary(prim, *operands)
+
+
+def _unary(prim: Primitive, x: Value) -> Value:
+    out = _new(Value)
+    out.data = prim.forward(x.data)
+    out.grad, out.label, out._b, out._c = 0.0, "", None, None
+    if x.requires_grad and (not STATE.active or STATE.local.grad_enabled):
+        out.requires_grad, out._prim, out._a = True, prim, x
+    else:
+        out.requires_grad, out._prim, out._a = False, None, None
+    if STATE.active:
+        _watch(out, prim, (x.data,))
+    return out
+
+
+def _binary(prim: Primitive, x: Any, y: Any) -> Value:
+    xd: Any
+    yd: Any
+    if type(x) is Value:
+        xd, grad_x = x.data, x.requires_grad
+    else:
+        x = xd = _operand(x)
+        grad_x = False
+    if type(y) is Value:
+        yd, grad_y = y.data, y.requires_grad
+    else:
+        y = yd = _operand(y)
+        grad_y = False
+    if xd is None or yd is None:
+        return NotImplemented  # type: ignore[no-any-return]
+    out = _new(Value)
+    out.data = prim.forward(xd, yd)
+    out.grad, out.label, out._c = 0.0, "", None
+    if (grad_x or grad_y) and (not STATE.active or STATE.local.grad_enabled):
+        out.requires_grad, out._prim, out._a, out._b = True, prim, x, y
+    else:
+        out.requires_grad, out._prim, out._a, out._b = False, None, None, None
+    if STATE.active:
+        _watch(out, prim, (xd, yd))
+    return out
+
+
+def _ternary(prim: Primitive, *operands: Any) -> Value:
+    args = tuple(o if type(o) is Value else _operand(o) for o in operands)
+    numbers_ = tuple(a.data if type(a) is Value else a for a in args)
+    if None in numbers_:
+        return NotImplemented  # type: ignore[no-any-return]
+    out = _new(Value)
+    out.data = prim.forward(*numbers_)
+    out.grad, out.label = 0.0, ""
+    tracked = any(type(a) is Value and a.requires_grad for a in args)
+    if tracked and (not STATE.active or STATE.local.grad_enabled):
+        out.requires_grad, out._prim = True, prim
+        out._a, out._b, out._c = args
+    else:
+        out.requires_grad, out._prim, out._a, out._b, out._c = False, None, None, None, None
+    if STATE.active:
+        _watch(out, prim, numbers_)
+    return out
+
+
+def _watch(out: Value, prim: Primitive, inputs: tuple[Any, ...]) -> None:
+    """Anomaly checks and creation sites: only reached while a mode is active."""
+    local = STATE.local
+    if not (local.anomaly or local.record_sites):
+        return
+    site = user_site()
+    if local.anomaly and not math.isfinite(out.data):
+        shown = ", ".join(repr(i) for i in inputs)
+        raise FloatingPointError(
+            f"detect_anomaly: {prim.name}({shown}) returned {out.data!r} "
+            f"in the forward pass, at {site}"
+        )
+    if out._prim is not None:
+        local.sites[id(out)] = (out, site)
+
+
+# --- walking the graph and the chain rule ----------------------------------------
+
+_EMIT: Final = object()
+
+
+def topological_order(root: Value, *, trainable_only: bool = True) -> list[Value]:
+    """The nodes of ``root``'s graph, each after all of its operands; root last.
+
+    Iterative depth-first search: graphs of any depth, at any recursion limit.
+    With ``trainable_only`` only nodes that require grad are visited.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if node is _EMIT:
+            order.append(stack.pop())
+        elif node not in visited:
+            visited.add(node)
+            stack.append(node)
+            stack.append(_EMIT)
+            stack.extend(_operands_to_visit(node, trainable_only))
+    return order
+
+
+def _operands_to_visit(node: Value, trainable_only: bool) -> Iterator[Value]:
+    for operand in (node._c, node._b, node._a):  # reversed: _a is popped first
+        if type(operand) is Value and (operand.requires_grad or not trainable_only):
+            yield operand
+
+
+def backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, Any]:
+    """The chain rule, in reverse topological order: ``{node: ∂root/∂node · seed}``.
+
+    Local derivatives are floats, or ``Value``s forming a graph of the gradient
+    when ``create_graph`` is true.  This is the only place the chain rule lives.
+    """
+    grads: dict[Value, Any] = {root: seed}
+    check = STATE.active and STATE.local.anomaly
+    for node in reversed(topological_order(root)):
+        prim = node._prim
+        if prim is None:
+            continue
+        upstream = grads[node]
+        operands = (node._a, node._b, node._c)[: prim.arity]
+        if create_graph:
+            inputs: tuple[Any, ...] = (*operands, node)
+        else:
+            inputs = (*(o.data if type(o) is Value else o for o in operands), node.data)
+        for operand, partial in zip(operands, prim.partials, strict=True):
+            if type(operand) is Value and operand.requires_grad:
+                contribution = partial(*inputs) * upstream
+                if check:
+                    _check_gradient(node, contribution, inputs)
+                previous = grads.get(operand)
+                grads[operand] = contribution if previous is None else previous + contribution
+    return grads
+
+
+def _check_gradient(node: Value, contribution: Any, inputs: tuple[Any, ...]) -> None:
+    if math.isfinite(float(contribution)):
+        return
+    from .modes import creation_site
+
+    shown = ", ".join(repr(float(i)) for i in inputs[:-1])
+    raise FloatingPointError(
+        f"detect_anomaly: the backward pass of {node.op}({shown}) produced the "
+        f"gradient {float(contribution)!r}; the node was created at "
+        f"{creation_site(node) or '<a line not recorded: create it inside detect_anomaly()>'}"
+    )
