@@ -73,10 +73,21 @@ def names_of(names: Mapping[Value, str] | None, module: Any) -> dict[Value, str]
 
 
 def _module_names(module: Any) -> dict[Value, str]:
-    named = getattr(module, "named_parameters", None)
-    if named is None:
+    """Each parameter's ``state_dict`` key; a list entry's items get ``[i]``."""
+    if not (
+        callable(getattr(module, "parameters", None))
+        and callable(getattr(module, "state_dict", None))
+    ):
         raise TypeError(f"module must be an autograd_tiny.nn Module, got {type(module).__name__}")
-    return {value: name for name, value in named()}
+    keys: list[str] = []
+    for key, entry in module.state_dict().items():  # keys come in parameters() order
+        keys.extend(f"{key}[{i}]" for i in range(len(entry))) if isinstance(
+            entry, list
+        ) else keys.append(key)
+    params = module.parameters()
+    if len(keys) != len(params):
+        raise ValueError(f"module has {len(params)} parameters but {len(keys)} state_dict entries")
+    return dict(zip(params, keys, strict=True))
 
 
 def _escape_record(text: str) -> str:

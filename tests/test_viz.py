@@ -191,3 +191,34 @@ def test_only_a_value_can_be_drawn():
 
 def test_rankdir_is_passed_to_graphviz():
     assert "\trankdir=TB\n" in draw_dot(Value(1.0), rankdir="TB").source
+
+
+class TwoParameters:
+    """The part of an ``nn.Module`` that drawing uses: parameters() and state_dict()."""
+
+    def __init__(self) -> None:
+        self.w = [Value(0.5), Value(-1.0)]
+        self.b = Value(0.25)
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def state_dict(self) -> dict[str, float | list[float]]:
+        return {"w": [p.data for p in self.w], "b": self.b.data}
+
+
+def test_module_parameters_are_named_by_their_state_dict_keys():
+    module = TwoParameters()
+    y = module.w[0] * 3.0 + module.w[1] * module.b
+    labels = [label.split(" | ")[0] for _, label, _ in VALUE_LINE.findall(to_dot(y, module=module))]
+    assert {"{ w[0]", "{ w[1]", "{ b"} <= set(labels)
+    x = Value(1.0, label="x")
+    renamed = to_dot(x * module.b, module=module, names={module.b: "bias"})
+    assert "{ bias | data 0.25" in renamed and "{ x | data 1" in renamed
+
+
+def test_a_module_whose_state_dict_disagrees_with_its_parameters_is_refused():
+    module = TwoParameters()
+    module.parameters = lambda: [module.b]  # type: ignore[method-assign]
+    with pytest.raises(ValueError, match="1 parameters but 3 state_dict entries"):
+        to_dot(module.b * 2, module=module)
