@@ -1,0 +1,282 @@
+"""Neural networks on ``Value``: ``Module``, ``Neuron``, ``Layer``, ``MLP``, model files.
+
+A neuron computes ``φ(b + Σ wᵢ·xᵢ)``.  Its weighted sum is a chain of
+multiply-adds, one ``fma`` node per input (a plain-number input is folded into
+the node), so a neuron costs exactly ``nin`` nodes plus one for a non-linear
+activation.  Initialisation is seeded (``random.Random``, pure Python): the
+same seed gives bit-identical weights on every platform.
+
+>>> from autograd_tiny.nn import MLP
+>>> model = MLP(2, [4, 1], seed=0)
+>>> model
+MLP(2, [4, 1], activation='relu', output_activation='linear')
+>>> len(model.parameters())
+17
+>>> y = model([1.0, -2.0])
+>>> y.backward()
+>>> type(y).__name__, model.layers[0].neurons[0].b.grad == model.parameters()[2].grad
+('Value', True)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .engine import Value, as_float
+
+__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "StateDict", "init_bound"]
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
+_PHI: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,  # the identity: no node at all
+}
+
+#: ``state_dict()``'s form: ``"….w"`` maps to a neuron's weights, ``"….b"`` to its bias.
+StateDict = dict[str, float | list[float]]
+_Entry = Value | list[Value]
+
+
+class Module:
+    """Base of every network part: parameters, gradients and a state dict.
+
+    A subclass lists its own parameters in ``_entries()`` and its sub-modules in
+    ``_children()``; everything else follows from those two.
+    """
+
+    def _entries(self) -> list[tuple[str, _Entry]]:
+        return []
+
+    def _children(self) -> list[tuple[str, Module]]:
+        return []
+
+    def named_entries(self) -> list[tuple[str, _Entry]]:
+        """``(name, Value or list of Values)`` pairs in ``parameters()`` order."""
+        found: list[tuple[str, _Entry]] = []
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:  # depth first, children in order, without recursion
+            prefix, module = stack.pop()
+            found.extend((prefix + name, entry) for name, entry in module._entries())
+            stack.extend((f"{prefix}{n}.", c) for n, c in reversed(module._children()))
+        return found
+
+    def parameters(self) -> list[Value]:
+        """Every trainable ``Value``, in a fixed order (see DESIGN.md)."""
+        params: list[Value] = []
+        for _, entry in self.named_entries():
+            params.extend(entry) if isinstance(entry, list) else params.append(entry)
+        return params
+
+    def zero_grad(self) -> None:
+        """Set the gradient of every parameter to ``0.0``."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> StateDict:
+        """The weights as plain floats, keyed like ``"layers.0.neurons.3.w"``."""
+        return {
+            name: [p.data for p in entry] if isinstance(entry, list) else entry.data
+            for name, entry in self.named_entries()
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy weights from ``state`` into this module's parameters, in place.
+
+        Checks everything first, so a bad ``state`` changes nothing: a missing
+        or unexpected key, a wrong number of weights or a value that is not a
+        real number raises ``ValueError`` naming the first such key.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict() takes a mapping, got {type(state).__name__}")
+        entries = self.named_entries()
+        names = {name for name, _ in entries}
+        for key in state:
+            if key not in names:
+                raise ValueError(f"unexpected key {key!r} in the state dict")
+        updates = [(entry, _numbers(name, entry, state)) for name, entry in entries]
+        for entry, values in updates:
+            for p, v in zip(entry if isinstance(entry, list) else [entry], values, strict=True):
+                p.data = v
+
+    def __call__(self, x: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define __call__")
+
+
+def _numbers(name: str, entry: _Entry, state: Mapping[str, Any]) -> list[float]:
+    """The floats stored under ``name``, checked against the shape of ``entry``."""
+    if name not in state:
+        raise ValueError(f"missing key {name!r} in the state dict")
+    value = state[name]
+    if not isinstance(entry, list):
+        return [_real(name, value)]
+    if not isinstance(value, (list, tuple)) or len(value) != len(entry):
+        got = f"length {len(value)}" if isinstance(value, (list, tuple)) else type(value).__name__
+        raise ValueError(f"shape mismatch for {name!r}: expected {len(entry)} numbers, got {got}")
+    return [_real(name, v) for v in value]
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name!r} must hold real numbers, got {type(value).__name__}")
+    return as_float(value)
+
+
+def _check_int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
+    if value < 1:
+        raise ValueError(f"{what} must be at least 1, got {value}")
+    return value
+
+
+def _check_activation(activation: Any) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return str(activation)
+
+
+def init_bound(activation: str, nin: int, nout: int = 1) -> float:
+    """The half-width of the uniform initial weights for a layer.
+
+    He for ``relu`` (variance 2/nin); Glorot for ``tanh`` and ``linear``
+    (variance 2/(nin+nout)), four times wider for ``sigmoid`` as Glorot and
+    Bengio suggest, since the logistic function's slope at 0 is 1/4.
+
+    >>> init_bound("relu", 6), init_bound("tanh", 2, 1)
+    (1.0, 1.4142135623730951)
+    """
+    if activation == "relu":
+        return math.sqrt(6.0 / nin)
+    bound = math.sqrt(6.0 / (nin + nout))
+    return 4.0 * bound if activation == "sigmoid" else bound
+
+
+def _inputs(x: Any, nin: int, who: str) -> list[Any]:
+    """``x`` as a list of ``nin`` Values or floats; a lone number when ``nin == 1``."""
+    if isinstance(x, (Value, numbers.Real)):
+        x = [x]
+    try:
+        n = len(x)
+    except TypeError:
+        raise TypeError(f"{who} takes a sequence of numbers, got {type(x).__name__}") from None
+    if n != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {n}")
+    return [v if type(v) is Value or type(v) is float else as_float(v, f"{who} input") for v in x]
+
+
+class Neuron(Module):
+    """``φ(b + Σ wᵢ·xᵢ)`` with weights uniform in ``±scale`` and a zero bias.
+
+    ``scale`` defaults to ``init_bound(activation, nin)``.  ``rng`` (a
+    ``random.Random``) makes the weights reproducible; ``None`` means seed 0.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        rng: random.Random | None = None,
+        scale: float | None = None,
+    ) -> None:
+        self.nin = _check_int(nin, "nin")
+        self.activation = _check_activation(activation)
+        rng = random.Random(0) if rng is None else rng
+        bound = init_bound(self.activation, nin) if scale is None else as_float(scale, "scale")
+        self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
+        self._phi = _PHI[self.activation]
+
+    def _entries(self) -> list[tuple[str, _Entry]]:
+        return [("w", self.w), ("b", self.b)]
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        """The output for inputs already checked: one ``fma`` node per input."""
+        acc = self.b
+        for w, xi in zip(self.w, x, strict=True):
+            acc = w.fma(xi, acc)
+        phi = self._phi
+        return acc if phi is None else phi(acc)
+
+    def __call__(self, x: Any) -> Value:
+        return self.forward(_inputs(x, self.nin, "Neuron"))
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs; calling it returns a list."""
+
+    def __init__(
+        self, nin: int, nout: int, activation: str = "relu", *, rng: random.Random | None = None
+    ) -> None:
+        self.nin, self.nout = _check_int(nin, "nin"), _check_int(nout, "nout")
+        self.activation = _check_activation(activation)
+        rng = random.Random(0) if rng is None else rng
+        bound = init_bound(self.activation, nin, nout)
+        self.neurons = [Neuron(nin, activation, rng=rng, scale=bound) for _ in range(nout)]
+
+    def _children(self) -> list[tuple[str, Module]]:
+        return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
+
+    def forward(self, x: Sequence[Any]) -> list[Value]:
+        """The outputs for inputs already checked."""
+        return [n.forward(x) for n in self.neurons]
+
+    def __call__(self, x: Any) -> list[Value]:
+        return self.forward(_inputs(x, self.nin, "Layer"))
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multilayer perceptron: ``activation`` on hidden layers, ``output_activation`` last.
+
+    Returns a single ``Value`` when the last layer has one output, else a list.
+    ``seed`` (an int; ``None`` means 0) fixes the initial weights.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        *,
+        seed: int | None = None,
+    ) -> None:
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise TypeError(f"nouts must be a non-empty list of ints, got {nouts!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+        self.nin = _check_int(nin, "nin")
+        self.nouts = [_check_int(n, "each of nouts") for n in nouts]
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation)
+        rng = random.Random(0 if seed is None else seed)
+        sizes = [self.nin, *self.nouts]
+        acts = [self.activation] * (len(nouts) - 1) + [self.output_activation]
+        self.layers = [Layer(sizes[i], sizes[i + 1], acts[i], rng=rng) for i in range(len(acts))]
+
+    def _children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def __call__(self, x: Any) -> Any:
+        h: list[Any] = _inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            h = layer.forward(h)
+        return h[0] if len(h) == 1 else h
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r})"
+        )
