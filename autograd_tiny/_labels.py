@@ -10,7 +10,7 @@ from .engine import Value
 __all__ = ["names_of", "op_label", "value_label"]
 
 _RECORD_SPECIALS = frozenset('\\{}|<>"')
-_SLOT = "·"  # stands for a Value operand in an op's label, e.g. "leaky_relu(·, 0.01)"
+_SLOT = "_"  # stands for a Value operand in an op's label: "leaky_relu(_, 0.01)" (ASCII: fonts)
 
 
 def number(x: float, precision: int) -> str:
@@ -37,7 +37,7 @@ def op_label(node: Value, precision: int) -> str:
     >>> op_label(Value(1.0) * 2.0, 4), op_label(1 - Value(1.0), 4)
     ('* 2', '1 -')
     >>> op_label(Value(1.0).leaky_relu(0.1), 4), op_label(Value(1.0).exp(), 4)
-    ('leaky_relu(·, 0.1)', 'exp')
+    ('leaky_relu(_, 0.1)', 'exp')
     """
     prim = node.primitive
     if prim is None:

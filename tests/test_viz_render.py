@@ -114,3 +114,12 @@ def test_graphviz_pure_is_found_even_when_its_directory_is_not_on_path(no_system
     scripts = {pathlib.Path(sysconfig.get_path("scripts", s)) for s in _render._install_schemes()}
     assert shutil.which("graphviz-pure") is None  # PATH holds only an empty directory
     assert pathlib.Path(find_renderer()).parent in scripts
+
+
+def test_the_renderer_has_nothing_to_complain_about(no_system_dot, capfd):
+    x = Value(0.5, label="x")
+    y = x.fma(3.0, 1.0).leaky_relu(0.1) - 2.0 * x.exp()
+    y.backward()
+    texts = svg_texts(draw_dot(y, highlight_zero_grad=True).pipe(format="svg", encoding="utf-8"))
+    assert {"fma(_, 3, 1)", "leaky_relu(_, 0.1)", "2 *", "exp", "-"} <= set(texts)
+    assert capfd.readouterr().err == ""  # e.g. no font warning for a non-ASCII character
