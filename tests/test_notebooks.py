@@ -25,6 +25,7 @@ SVG, PNG = "image/svg+xml", "image/png"
 # The pictures each notebook must show: graphs drawn by draw_dot are SVG,
 # matplotlib plots are PNG.
 PICTURES: dict[str, set[str]] = {
+    "01_values_and_graphs": {SVG},
     "02_error_surface": {PNG},
     "03_derivation": {PNG},
 }
