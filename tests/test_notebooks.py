@@ -27,7 +27,7 @@ SVG, PNG = "image/svg+xml", "image/png"
 PICTURES: dict[str, set[str]] = {
     "01_values_and_graphs": {SVG},
     "02_error_surface": {PNG},
-    "03_derivation": {PNG},
+    "03_derivation": {PNG, SVG},
 }
 CELL_TIMEOUT = 240  # seconds; generous because CI machines are small and shared
 
