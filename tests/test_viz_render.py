@@ -123,3 +123,13 @@ def test_the_renderer_has_nothing_to_complain_about(no_system_dot, capfd):
     texts = svg_texts(draw_dot(y, highlight_zero_grad=True).pipe(format="svg", encoding="utf-8"))
     assert {"fma(_, 3, 1)", "leaky_relu(_, 0.1)", "2 *", "exp", "-"} <= set(texts)
     assert capfd.readouterr().err == ""  # e.g. no font warning for a non-ASCII character
+
+
+def test_the_readme_picture_is_the_tour_example_drawn(no_system_dot):
+    x, w, b = Value(2.0, label="x"), Value(-0.5, label="w"), Value(1.0, label="b")
+    y = (w * x + b).tanh()
+    y.label = "y"
+    y.backward()
+    committed = pathlib.Path(__file__).resolve().parent.parent / "docs" / "images" / "graph.svg"
+    fresh = svg_texts(draw_dot(y).pipe(format="svg", encoding="utf-8"))
+    assert sorted(svg_texts(committed.read_text(encoding="utf-8"))) == sorted(fresh)
