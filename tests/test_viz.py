@@ -222,3 +222,18 @@ def test_a_module_whose_state_dict_disagrees_with_its_parameters_is_refused():
     module.parameters = lambda: [module.b]  # type: ignore[method-assign]
     with pytest.raises(ValueError, match="1 parameters but 3 state_dict entries"):
         to_dot(module.b * 2, module=module)
+
+
+def test_an_mlp_s_parameters_carry_their_state_dict_names():
+    from autograd_tiny.nn import MLP
+
+    model = MLP(2, [3, 1], seed=1)
+    out = model([0.5, -1.0])
+    text = to_dot(out, module=model)
+    shown = {label.split(" | ")[0][2:]: label for _, label, _ in VALUE_LINE.findall(text)}
+    state = model.state_dict()
+    for key, value in state.items():
+        for i, number in enumerate(value) if isinstance(value, list) else [(None, value)]:
+            name = key if i is None else f"{key}[{i}]"
+            assert shown[name].startswith(f"{{ {name} | data {format(number, '.4g')} |")
+    assert len([name for name in shown if name.startswith("layers.")]) == len(model.parameters())
