@@ -1,0 +1,100 @@
+"""Smoke tests of benchmarks/: the workloads agree across engines, the script runs.
+
+Only correctness is checked (never a time): the benchmark is a script, and
+these tests keep it from rotting as the engine changes.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.driver import cross_check
+from benchmarks.engines import load_engine
+from benchmarks.run import main
+from benchmarks.table import paired_ratios
+from benchmarks.workloads import WORKLOADS, check, prepare
+
+SIZES = {"demo": 6, "online": 6, "chain": 41, "sum": 9}  # 41: a chain's tail of one op
+TINY = {"chain_size": 41, "sum_size": 9, "samples": 6}
+
+
+@pytest.fixture
+def gc_off() -> Iterator[None]:
+    """micrograd's graphs are cycles: the collector would only slow these checks down."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _agree(engines: list[str]) -> list[str]:
+    answers = {name: check(load_engine(name), **TINY) for name in engines}
+    return cross_check(answers, engines[0])
+
+
+def test_autograd_tiny_forward_matches_plain_floats() -> None:
+    assert _agree(["floats", "autograd_tiny"]) == []
+
+
+@pytest.mark.usefixtures("gc_off")
+def test_gradients_match_micrograd() -> None:
+    pytest.importorskip("micrograd")
+    assert _agree(["micrograd", "autograd_tiny", "floats"]) == []
+
+
+def test_gradients_match_pytorch() -> None:
+    pytest.importorskip("torch")
+    assert _agree(["torch", "autograd_tiny"]) == []
+
+
+def test_cross_check_reports_a_disagreement() -> None:
+    answers = {name: check(load_engine(name), **TINY) for name in ("autograd_tiny", "floats")}
+    answers["floats"]["chain"][0] += 1e-6
+    assert cross_check(answers, "autograd_tiny") == [
+        f"floats chain[0]: {answers['floats']['chain'][0]!r} != autograd_tiny "
+        f"{answers['autograd_tiny']['chain'][0]!r}"
+    ]
+
+
+@pytest.mark.parametrize("workload", sorted(WORKLOADS))
+def test_one_iteration_computes_the_plain_float_forward(workload: str) -> None:
+    engine = load_engine("autograd_tiny")
+    root = prepare(engine, workload, SIZES[workload])()
+    expected = prepare(load_engine("floats"), workload, SIZES[workload])()
+    assert math.isfinite(expected)
+    assert engine.value(root) == pytest.approx(expected, rel=1e-12)
+    assert root.requires_grad
+
+
+@given(
+    reference=st.lists(st.floats(1e-6, 1e3), min_size=1, max_size=9),
+    factor=st.floats(1e-3, 1e3),
+)
+def test_paired_ratios_recover_a_constant_factor(reference: list[float], factor: float) -> None:
+    ratios = paired_ratios([factor * r for r in reference], reference)
+    assert ratios == pytest.approx([factor] * len(reference), rel=1e-12)
+
+
+def test_paired_ratios_refuse_unpaired_rounds() -> None:
+    with pytest.raises(ValueError, match="not paired"):
+        paired_ratios([1.0, 2.0], [1.0])
+
+
+def test_the_script_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
+    engines = ["autograd_tiny", "floats"]
+    assert main(["--tiny", "--engines", ",".join(engines)]) == 0
+    out = capsys.readouterr().out
+    assert "| workload | engine | median time |" in out
+    assert out.count("| autograd_tiny |") == len(WORKLOADS) + 1  # timings, then probes
+    assert "Cross-check before timing" in out
