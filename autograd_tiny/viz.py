@@ -25,6 +25,7 @@ digraph {
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ._labels import names_of, op_label, value_label
@@ -62,10 +63,8 @@ def to_dot(
     their ``state_dict`` keys.  Numbers show ``precision`` significant digits.
     ``max_nodes`` (default: no limit) refuses graphs with more ``Value``s.
     """
-    lines = _body(
-        root, rankdir, show_grad, highlight_zero_grad, names, module, precision, max_nodes
-    )
-    return "digraph {\n" + "".join(lines) + "}\n"
+    options = _Options(rankdir, show_grad, highlight_zero_grad, precision, max_nodes)
+    return "digraph {\n" + "".join(_body(root, options, names, module)) + "}\n"
 
 
 def draw_dot(
@@ -86,40 +85,41 @@ def draw_dot(
     nodes takes minutes); pass a larger ``max_nodes`` or ``None`` to draw it.
     Rendering (``.pipe()``, ``.render()``, display) uses ``find_renderer()``.
     """
-    lines = _body(
-        root, rankdir, show_grad, highlight_zero_grad, names, module, precision, max_nodes
-    )
-    return Drawing(body=lines)
+    options = _Options(rankdir, show_grad, highlight_zero_grad, precision, max_nodes)
+    return Drawing(body=_body(root, options, names, module))
+
+
+@dataclass(frozen=True)
+class _Options:
+    rankdir: str
+    show_grad: bool
+    highlight_zero_grad: bool
+    precision: int
+    max_nodes: int | None
 
 
 def _body(
-    root: Value,
-    rankdir: str,
-    show_grad: bool,
-    highlight_zero_grad: bool,
-    names: Mapping[Value, str] | None,
-    module: Any,
-    precision: int,
-    max_nodes: int | None,
+    root: Value, options: _Options, names: Mapping[Value, str] | None, module: Any
 ) -> list[str]:
-    _check(root, rankdir, precision, max_nodes)
+    """The lines between ``digraph {`` and ``}``: one pass over the nodes, in order."""
+    _check(root, options)
     order = topological_order(root, trainable_only=False)
-    if max_nodes is not None and len(order) > max_nodes:
+    if options.max_nodes is not None and len(order) > options.max_nodes:
         raise ValueError(
-            f"the graph has {len(order):,} values, more than max_nodes={max_nodes:,}; "
+            f"the graph has {len(order):,} values, more than max_nodes={options.max_nodes:,}; "
             f"pass max_nodes={len(order)} (or None) to draw it anyway - laying out a graph "
             "this large can take minutes - or draw a smaller part of the computation"
         )
     shown = names_of(names, module)
     index = {node: i for i, node in enumerate(order)}
-    lines = [f"\trankdir={rankdir}\n", _STYLE]
+    lines = [f"\trankdir={options.rankdir}\n", _STYLE]
     for i, node in enumerate(order):
         name = shown.get(node, node.label)
-        attrs = _value_attrs(node, node in shown, highlight_zero_grad)
-        label = value_label(name, node, show_grad, precision)
+        attrs = _value_attrs(node, node in shown, options.highlight_zero_grad)
+        label = value_label(name, node, options.show_grad, options.precision)
         lines.append(f'\tv{i} [label="{label}" shape=record{attrs}]\n')
         if node.primitive is not None:
-            lines.append(f'\to{i} [label="{op_label(node, precision)}"]\n')
+            lines.append(f'\to{i} [label="{op_label(node, options.precision)}"]\n')
             lines.extend(f"\tv{index[p]} -> o{i}\n" for p in node.parents)
             lines.append(f"\to{i} -> v{i}\n")
     return lines
@@ -138,12 +138,12 @@ def _value_attrs(node: Value, named: bool, highlight_zero_grad: bool) -> str:
     return f'{attrs} fillcolor="{fill}"' if fill else attrs
 
 
-def _check(root: Any, rankdir: Any, precision: Any, max_nodes: Any) -> None:
+def _check(root: Any, options: _Options) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value to draw, got {type(root).__name__}: {root!r}")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-    for what, number in (("precision", precision), ("max_nodes", max_nodes)):
+    if options.rankdir not in _RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {options.rankdir!r}")
+    for what, number in (("precision", options.precision), ("max_nodes", options.max_nodes)):
         if number is None and what == "max_nodes":
             continue
         if type(number) is not int:
