@@ -27,6 +27,8 @@ from .ops import Primitive
 __all__ = ["Value", "apply", "topological_order"]
 
 _new = object.__new__
+# Called as f(op, value, other, result) after each ordering comparison; None when unused.
+_comparison_observer: Any = None
 
 
 def as_float(x: Any, what: str = "Value()") -> float:
@@ -230,17 +232,31 @@ class Value:
 
     # --- comparisons and conversions ------------------------------------------
 
+    # A recording (autograd_tiny.tape) watches comparisons: they are the
+    # branches of user code, which replaying a recorded graph must guard.
     def __lt__(self, other: Any) -> bool:
-        return self.data < _compared(other)
+        result = self.data < _compared(other)
+        if _comparison_observer is not None:
+            _comparison_observer("<", self, other, result)
+        return result
 
     def __le__(self, other: Any) -> bool:
-        return self.data <= _compared(other)
+        result = self.data <= _compared(other)
+        if _comparison_observer is not None:
+            _comparison_observer("<=", self, other, result)
+        return result
 
     def __gt__(self, other: Any) -> bool:
-        return self.data > _compared(other)
+        result = self.data > _compared(other)
+        if _comparison_observer is not None:
+            _comparison_observer(">", self, other, result)
+        return result
 
     def __ge__(self, other: Any) -> bool:
-        return self.data >= _compared(other)
+        result = self.data >= _compared(other)
+        if _comparison_observer is not None:
+            _comparison_observer(">=", self, other, result)
+        return result
 
     __hash__ = object.__hash__  # identity, as ``==``
 

@@ -1,0 +1,180 @@
+"""The numpy backend: one sample's graph evaluated over arrays holding a batch.
+
+Each slot holds an array of shape ``(batch,)`` (parameters and constants stay
+scalars and broadcast); gradients for the parameters are summed over the
+batch.  The code is the generated straight-line source of ``codegen`` in its
+numpy dialect: arithmetic is inlined, every other op calls its element-wise
+numpy version from ``numpy_ops``.  numpy is the
+optional ``numpy`` extra and is imported only when this backend is used.
+
+>>> from autograd_tiny import Value
+>>> from autograd_tiny.tape import trace
+>>> w = Value(2.0)
+>>> replay = NumpyReplay(trace(lambda x: (w * x).relu(), [Value(1.0)], [w]))
+>>> out, (gx,), (gw,) = replay.value_and_grad(as_batch([[1.0, -1.0, 3.0]]), [w.data], 1.0)
+>>> out.tolist(), gx.tolist(), gw
+([2.0, 0.0, 6.0], [2.0, 0.0, 2.0], 4.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .codegen import Dialect, compile_source, generate, namespace
+from .tape import Tape
+
+__all__ = ["NUMPY", "numpy_ops", "NumpyReplay", "import_numpy", "as_batch"]
+
+Array = Any  # a numpy.ndarray; numpy is optional, so it is not imported for typing
+
+
+def import_numpy() -> Any:
+    """The numpy module, or ``ImportError`` saying how to install it."""
+    try:
+        import numpy
+    except ImportError as error:
+        raise ImportError(
+            "the numpy backend needs numpy: pip install 'autograd-tiny[numpy]'"
+        ) from error
+    return numpy
+
+
+NUMPY = Dialect(
+    name="numpy",
+    forward={
+        "add": "{x} + {y}",
+        "sub": "{x} - {y}",
+        "mul": "{x} * {y}",
+        "fma": "{x} * {y} + {z}",
+        "neg": "-{x}",
+    },
+    partials={
+        "add": ("{g}", "{g}"),
+        "sub": ("{g}", "-{g}"),
+        "mul": ("{y} * {g}", "{x} * {g}"),
+        "fma": ("{y} * {g}", "{x} * {g}", "{g}"),
+        "neg": ("-{g}",),
+    },
+    accumulate="{g} = {g} + {c}",  # never +=: that would write into an array another name shares
+    guard_true="not all_({cond})",
+    guard_false="any_({cond})",
+    zero="zeros_like(seed)",
+    reduce="reduce({grads})",
+)
+
+
+def numpy_ops(np: Any) -> tuple[dict[str, Callable[..., Any]], dict[str, tuple[Any, ...]]]:
+    """Element-wise numpy forwards and partials, by op name, with the table's semantics."""
+
+    div = np.divide  # not /: two Python floats (parameters, constants) would raise on 0
+
+    def sigmoid(x: Array) -> Array:
+        e = np.exp(-np.abs(x))  # never overflows; the two branches of ops._fsigmoid
+        return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def softplus(x: Array) -> Array:
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+    def dpow_dy(x: Array, y: Array, out: Array) -> Array:
+        return np.where((x == 0.0) & (y >= 0.0), 0.0, out * np.log(x))
+
+    forward: dict[str, Callable[..., Any]] = {
+        "div": np.divide,
+        "pow": np.power,
+        "exp": np.exp,
+        "log": np.log,
+        "sqrt": np.sqrt,
+        "tanh": np.tanh,
+        "sigmoid": sigmoid,
+        "softplus": softplus,
+        "relu": lambda x: np.where(x <= 0.0, 0.0, x),
+        "leaky_relu": lambda x, s: np.where(x <= 0.0, s * x, x),
+        "abs": np.abs,
+        "sin": np.sin,
+        "cos": np.cos,
+    }
+    partials: dict[str, tuple[Any, ...]] = {
+        "div": (lambda x, y, out: div(1.0, y), lambda x, y, out: -div(out, y)),
+        "pow": (lambda x, y, out: y * np.power(x, y - 1.0), dpow_dy),
+        "exp": (lambda x, out: out,),
+        "log": (lambda x, out: div(1.0, x),),
+        "sqrt": (lambda x, out: div(0.5, out),),
+        "tanh": (lambda x, out: 4.0 * sigmoid(2.0 * x) * sigmoid(-2.0 * x),),
+        "sigmoid": (lambda x, out: out * sigmoid(-x),),
+        "softplus": (lambda x, out: sigmoid(x),),
+        "relu": (lambda x, out: np.where(x > 0.0, 1.0, 0.0),),
+        "leaky_relu": (
+            lambda x, s, out: np.where(x > 0.0, 1.0, s),
+            lambda x, s, out: np.where(x > 0.0, 0.0, x),
+        ),
+        "abs": (lambda x, out: np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0)),),
+        "sin": (lambda x, out: np.cos(x),),
+        "cos": (lambda x, out: -np.sin(x),),
+    }
+    return forward, partials
+
+
+class NumpyReplay:
+    """Replays a ``Tape`` over a batch: inputs are arrays of shape ``(batch,)``."""
+
+    def __init__(self, tape: Tape) -> None:
+        np = import_numpy()
+        self.np, self.tape = np, tape
+        forward, partials = numpy_ops(np)
+        missing = [
+            i.prim.name
+            for i in tape.instructions
+            if i.prim.name not in forward and i.prim.name not in NUMPY.forward
+        ]
+        if missing:
+            raise NotImplementedError(f"the numpy backend has no version of the op {missing[0]!r}")
+        self.source = generate(tape, NUMPY)
+        scope = namespace(forward, partials)
+        scope.update(all_=np.all, any_=np.any, zeros_like=np.zeros_like, reduce=self._reduce)
+        self._run, self._value_and_grad = compile_source(self.source, scope)
+
+    def _reduce(self, grads: tuple[Array, ...]) -> tuple[float, ...]:
+        if not grads:
+            return ()
+        return tuple(self.np.stack(grads).sum(axis=1).tolist())
+
+    def run(self, inputs: Sequence[Array], params: Sequence[float]) -> Array:
+        """The output for every sample of the batch."""
+        with self.np.errstate(all="ignore"):
+            return self._full(self._run(inputs, params), inputs)
+
+    def value_and_grad(
+        self, inputs: Sequence[Array], params: Sequence[float], seed: float
+    ) -> tuple[Array, tuple[Array, ...], tuple[float, ...]]:
+        """Outputs and input gradients per sample; parameter gradients summed."""
+        np = self.np
+        size = max((np.size(x) for x in inputs), default=1)
+        with np.errstate(all="ignore"):
+            out, input_grads, param_grads = self._value_and_grad(
+                inputs, params, np.full(size, float(seed))
+            )
+            return self._full(out, inputs), input_grads, param_grads
+
+    def _full(self, out: Array, inputs: Sequence[Array]) -> Array:
+        size = max((self.np.size(x) for x in inputs), default=1)
+        return self.np.broadcast_to(out, (size,)).astype(float)
+
+
+def as_batch(inputs: Sequence[Any]) -> list[Array]:
+    """Each input as a float array of shape ``(batch,)`` or ``()``; all sizes must match."""
+    np = import_numpy()
+    arrays = []
+    for i, x in enumerate(inputs):
+        array = np.asarray(x)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(
+                f"input {i} must hold real numbers, got {type(x).__name__} of dtype {array.dtype}"
+            )
+        if array.ndim > 1:
+            raise ValueError(f"input {i} must be a number or a 1-D batch, got shape {array.shape}")
+        arrays.append(array.astype(float, copy=False))
+    sizes = {a.size for a in arrays if a.ndim == 1}
+    if len(sizes) > 1:
+        raise ValueError(f"the inputs hold batches of different sizes: {sorted(sizes)}")
+    return arrays

@@ -1,0 +1,111 @@
+"""Generated straight-line Python: readable, compiled once, the eager engine's numbers."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd_tiny import Value, apply
+from autograd_tiny.codegen import PYTHON, generate, slot_names
+from autograd_tiny.nn import MLP
+from autograd_tiny.ops import PRIMITIVES, Primitive
+from autograd_tiny.replay import record
+from autograd_tiny.tape import trace
+
+special = st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e-300, 1e300, math.inf, -math.inf, math.nan])
+numbers = st.floats(-5.0, 5.0, allow_nan=False) | special
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+@given(data=st.data())
+def test_every_op_is_the_tables_forward_and_partials(prim: Primitive, data: st.DataObject) -> None:
+    xs = [data.draw(numbers) for _ in range(prim.arity)]
+    program = record(lambda *v: apply(prim, *v), *xs, backend="python")
+    out, grads, _ = program.value_and_grad(*xs, seed=1.0)
+    want = prim.forward(*xs)
+    assert same(out, want)
+    for i, g in enumerate(grads):
+        assert same(g, prim.partials[i](*xs, want) * 1.0)
+
+
+def test_the_source_has_one_line_per_op_and_named_variables() -> None:
+    x, w, b = Value(1.0, label="x"), Value(0.5, label="w"), Value(0.1, label="b")
+    program = record(lambda x: (w * x + b).tanh(), x, params=[w, b], backend="python")
+    run = program.source.split("\n\n")[0].splitlines()
+    assert run == [
+        "def run(inputs, params):",
+        "    (x,) = inputs",
+        "    (w, b) = params",
+        "    mul1 = w * x",
+        "    add1 = mul1 + b",
+        "    tanh1 = tanh(add1)",
+        "    return tanh1",
+    ]
+    assert "    g_add1 = dtanh_dx(add1, tanh1) * g_tanh1" in program.source
+    assert "    return tanh1, (g_x,), (g_w, g_b)" in program.source
+
+
+def test_a_network_reads_as_its_layers() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    program = record(lambda a, b: model([a, b]), 1.0, 2.0, params=model, backend="python")
+    body = program.source.split("\n\n")[1]
+    assert "(w0_0_0, w0_0_1, b0_0, w0_1_0" in body
+    statements = [line for line in body.strip().splitlines()[1:] if "#" not in line]
+    one_statement = r"    (\(?[\w, ]+\)? \+?= (?!.* = )[^;]+|return .+)"
+    assert all(re.fullmatch(one_statement, s) for s in statements)
+    forward = body.split("# backward")[0].strip().splitlines()[3:]
+    assert len(forward) == len(program.tape.instructions)
+    assert "g_w1_0_2 = relu" in body
+
+
+@pytest.mark.parametrize(
+    "label", ["tanh", "seed", "params", "class", "1st", "a b", 'x"); import os; ("', "g_x", "x"]
+)
+def test_any_label_becomes_a_safe_unique_name(label: str) -> None:
+    x, y = Value(1.0, label=label), Value(2.0, label="x")
+    program = record(lambda x, y: x * y + x, x, y, backend="python")
+    names = slot_names(program.tape)
+    assert all(n.isidentifier() or _is_number(n) for n in names)
+    assert len(set(names)) == len(names)
+    assert program.value_and_grad(3.0, 4.0) == (15.0, (5.0, 3.0), ())
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_non_finite_constants_are_spelled_as_names() -> None:
+    program = record(lambda x: x * math.inf + math.nan * x - (-math.inf), 1.0, backend="python")
+    assert "inf" in program.source and "nan" in program.source
+    out, (g,), _ = program.value_and_grad(2.0)
+    assert math.isnan(out) and math.isnan(g)
+
+
+def test_compile_cost_is_reported() -> None:
+    program = record(lambda x: x.exp(), 1.0, backend="python")
+    assert 0.0 < program.compile_seconds < 60.0
+
+
+def test_guards_appear_in_the_source_with_the_line_that_compared() -> None:
+    def fn(x: Value) -> Value:
+        return x.sin() if x < 1.0 else x.cos()
+
+    source = generate(trace(fn, [Value(0.0, label="x")], []), PYTHON)
+    assert "if not (x < 1.0): raise GuardFailed(0)  # test_codegen.py:" in source
+
+
+def test_the_tape_backend_has_no_source() -> None:
+    with pytest.raises(ValueError, match="generates no source"):
+        _ = record(lambda x: x, 1.0).source
