@@ -77,53 +77,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograd-tiny",
         description="Train a multilayer perceptron with backpropagation on a toy 2-D data set.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add = parser.add_argument
-    add("--dataset", choices=DATASETS, default="moons", help="the built-in data set")
-    add(
-        "--samples",
-        type=_count,
-        default=100,
-        metavar="N",
-        help="number of points (xor always has 4)",
-    )
-    add("--noise", type=_noise, default=None, help="noise of the data (default: the data set's)")
-    add(
-        "--hidden",
-        type=_hidden,
-        default=[8, 8],
-        metavar="SIZES",
-        help="hidden layer sizes, comma-separated, or none",
-    )
-    add("--activation", choices=ACTIVATIONS, default="relu", help="hidden-layer activation")
-    add("--mode", choices=MODES, default="batch", help="learning mode")
-    add(
-        "--batch-size",
-        type=_count,
-        default=None,
-        metavar="N",
-        help="minibatch size (--mode minibatch)",
-    )
-    add("--optimizer", choices=OPTIMIZERS, default="adam", help="the update rule")
-    add("--epochs", type=_count, default=100, metavar="N", help="passes over the data")
-    add("--lr", type=_rate, default=0.05, help="learning rate")
-    add(
-        "--seed",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed of the data, the weights and the shuffling",
-    )
-    add(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="write decision_boundary.png and graph.svg (one sample's graph) into DIR",
-    )
-    add("--save", type=Path, default=None, metavar="PATH", help="write the trained model (JSON)")
-    add("--no-progress", action="store_true", help="no progress bar")
+    # fmt: off
+    add("--dataset", choices=DATASETS, default="moons", help="the data set (default: moons)")
+    add("--samples", type=_count, default=100, metavar="N",
+        help="number of points; xor always has 4 (default: 100)")
+    add("--noise", type=_noise, default=None, metavar="X",
+        help="noise of the data (default: 0.1 moons, 0.05 circles, 0.2 spirals)")
+    add("--hidden", type=_hidden, default="8,8", metavar="SIZES",
+        help="hidden layer sizes, comma-separated, or none (default: 8,8)")
+    add("--activation", choices=ACTIVATIONS, default="relu",
+        help="activation of the hidden layers (default: relu)")
+    add("--mode", choices=MODES, default="batch", help="learning mode (default: batch)")
+    add("--batch-size", type=_count, default=None, metavar="N",
+        help="samples per update with --mode minibatch (default: 16)")
+    add("--optimizer", choices=OPTIMIZERS, default="adam",
+        help="adam, or sgd with momentum 0.9 (default: adam)")
+    add("--epochs", type=_count, default=100, metavar="N",
+        help="passes over the data (default: 100)")
+    add("--lr", type=_rate, default=0.05, metavar="RATE", help="learning rate (default: 0.05)")
+    add("--seed", type=int, default=0, metavar="N",
+        help="seed of the data, the weights and the shuffling (default: 0)")
+    add("--out", type=Path, default=None, metavar="DIR",
+        help="write decision_boundary.png and graph.svg (one sample's loss) into DIR")
+    add("--save", type=Path, default=None, metavar="PATH",
+        help="write the trained model to PATH (JSON, read back with nn.load)")
+    add("--no-progress", action="store_true", help="do not show a progress bar")
+    # fmt: on
     return parser
 
 

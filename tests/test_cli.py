@@ -19,6 +19,7 @@ from autograd_tiny.cli import build_parser, main
 FAST = ["--samples", "24", "--epochs", "3", "--hidden", "4", "--no-progress"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 RESULT = re.compile(r"final loss (\d+\.\d{4}), accuracy (\d+\.\d)% \((\d+)/(\d+)\)")
 
 
@@ -42,6 +43,8 @@ def test_no_arguments_trains_the_default_network_and_reports_loss_and_accuracy()
     )
     assert int(right) >= 95 and float(loss) < 0.1  # the default run learns the moons
     assert "Traceback" not in done.stderr
+    shown = README.split("```console\n$ autograd-tiny\n", 1)[1].split("$ autograd-tiny ", 1)[0]
+    assert done.stdout == shown  # the README shows what the command prints
 
 
 def test_main_in_process_is_deterministic(capsys):
@@ -139,3 +142,10 @@ def test_out_without_a_renderer_says_how_to_get_one(monkeypatch, tmp_path, capsy
     monkeypatch.setattr(_render, "_chosen", [])
     assert main([*FAST, "--out", os.fspath(tmp_path / "out")]) == 1
     assert "pip install 'autograd-tiny[render]'" in capsys.readouterr().err
+
+
+def test_the_readme_documents_every_option():
+    section = README.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    for action in build_parser()._actions:
+        for flag in action.option_strings:
+            assert flag in ("-h", "--help") or f"| `{flag}" in section
