@@ -149,3 +149,19 @@ def test_the_readme_documents_every_option():
     for action in build_parser()._actions:
         for flag in action.option_strings:
             assert flag in ("-h", "--help") or f"| `{flag}" in section
+
+
+def test_save_writes_the_trained_model(tmp_path, capsys):
+    from autograd_tiny import datasets, losses, nn
+    from autograd_tiny.train import evaluate
+
+    path = tmp_path / "model.json"
+    assert main([*FAST, "--save", os.fspath(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"saved the model to {path}" in out
+    model = nn.load(path)
+    assert repr(model) == "MLP(2, [4, 1], activation='relu', output_activation='linear')"
+    X, y = datasets.moons(24, seed=0)
+    loss, accuracy = evaluate(model, X, y, loss=losses.binary_cross_entropy)
+    loss_shown, percent_shown = RESULT.search(out).groups()[:2]
+    assert (f"{loss:.4f}", f"{100 * accuracy:.1f}") == (loss_shown, percent_shown)
