@@ -28,6 +28,8 @@ PICTURES: dict[str, set[str]] = {
     "01_values_and_graphs": {SVG},
     "02_error_surface": {PNG},
     "03_derivation": {PNG, SVG},
+    "04_xor": {PNG},
+    "05_learning_modes": {PNG},
 }
 CELL_TIMEOUT = 240  # seconds; generous because CI machines are small and shared
 
