@@ -1,0 +1,102 @@
+"""The hunt for wrong gradients: random graphs against finite differences, planted bugs.
+
+Every op of ``ops.PRIMITIVES`` is drawn by the strategies and every partial rule
+gets a planted bug, so a new table entry is hunted the moment it is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd_tiny import Value, apply, gradients
+from autograd_tiny.ops import PRIMITIVES, Primitive
+from autograd_tiny.strategies import expressions
+from autograd_tiny.testing import as_function, gradcheck, gradgradcheck
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::autograd_tiny.testing.NonDifferentiableWarning"  # kinks are skipped, by design
+)
+
+# Planted-bug tests run once per rule: fewer examples each, scaled by the profile.
+PLANTED = settings(max_examples=max(4, settings.default.max_examples // 12))
+RULES = [(p, i) for p in PRIMITIVES for i in range(p.arity)]
+
+
+def point(leaves: list[Value]) -> list[float]:
+    return [x.data for x in leaves]
+
+
+@given(expressions(max_depth=6, max_ops=12))
+def test_random_graphs_gradients_match_finite_differences(expr: Any) -> None:
+    out, leaves = expr
+    assert gradcheck(as_function(out, leaves), *point(leaves))
+
+
+@given(expressions(max_leaves=2, max_depth=4, max_ops=8))
+def test_random_graphs_second_derivatives_match_finite_differences(expr: Any) -> None:
+    out, leaves = expr
+    assert gradgradcheck(as_function(out, leaves), *point(leaves))
+
+
+@contextmanager
+def planted(prim: Primitive, index: int, wrong: Callable[..., Any]) -> Iterator[None]:
+    """Swap one rule of the table's own object, the one every node refers to."""
+    original = prim.partials
+    rules = list(original)
+    rules[index] = wrong
+    object.__setattr__(prim, "partials", tuple(rules))
+    try:
+        yield
+    finally:
+        object.__setattr__(prim, "partials", original)
+
+
+@st.composite
+def graphs_using(draw: st.DrawFn, prim: Primitive, max_ops: int) -> tuple[Value, list[Value]]:
+    """A random expression plus ``prim`` on fresh leaves inside its domain, off its kinks."""
+    out, leaves = draw(expressions(max_leaves=2, max_ops=max_ops))
+    size = st.floats(0.3, 2.0)
+    sign = st.just(1.0) if prim.domain == "positive" else st.sampled_from([1.0, -1.0])
+    ys = [Value(draw(size) * draw(sign), label=f"y{k}") for k in range(prim.arity)]
+    return out + apply(prim, *ys), [*leaves, *ys]
+
+
+@pytest.mark.parametrize(("prim", "index"), RULES, ids=[f"{p.name}-{i}" for p, i in RULES])
+@PLANTED
+@given(data=st.data())
+def test_gradcheck_catches_a_wrong_rule(prim: Primitive, index: int, data: Any) -> None:
+    out, leaves = data.draw(graphs_using(prim, max_ops=4))
+    f = as_function(out, leaves)
+    rule = prim.partials[index]
+    with planted(prim, index, lambda *a: rule(*a) + 0.25):
+        y = leaves[len(leaves) - prim.arity + index]
+        patched = gradients(f(*point(leaves)), [y])[0].data
+        assert patched != gradients(out, [y])[0].data  # the engine really uses the patch
+        with pytest.raises(AssertionError) as failure:
+            gradcheck(f, *point(leaves))
+    message = str(failure.value)
+    assert f"{prim.name} node" in message and f"its rule ∂out/∂input{index}" in message
+
+
+@pytest.mark.parametrize(("prim", "index"), RULES, ids=[f"{p.name}-{i}" for p, i in RULES])
+@PLANTED
+@given(data=st.data())
+def test_gradgradcheck_catches_a_rule_whose_graph_is_wrong(
+    prim: Primitive, index: int, data: Any
+) -> None:
+    # Right on floats, wrong as a graph: x - float(x) is 0 with derivative 1.
+    out, leaves = data.draw(graphs_using(prim, max_ops=2))
+    f = as_function(out, leaves)
+    rule = prim.partials[index]
+    with planted(prim, index, lambda *a: rule(*a) + (a[0] - float(a[0]))):
+        assert gradcheck(f, *point(leaves))
+        with pytest.raises(AssertionError) as failure:
+            gradgradcheck(f, *point(leaves))
+    message = str(failure.value)
+    assert f"{prim.name} node" in message and "the derivative of its rule" in message
