@@ -52,12 +52,13 @@ class Plan:
     deepest_cap: int
     deepest_budget: float
     check_sizes: tuple[int, int, int] = (400, 50, 100)
+    min_seconds: float = 0.2
 
 
 PLANS: dict[str, Plan] = {
     "full": Plan(
-        (("demo", 100, 2, 11), ("online", 100, 100, 11), ("chain", 1_000, 20, 11),
-         ("chain", 100_000, 1, 7), ("chain", 1_000_000, 1, 3), ("sum", 100_000, 1, 7)),
+        (("demo", 100, 1, 9), ("online", 100, 50, 9), ("chain", 1_000, 10, 9),
+         ("chain", 100_000, 1, 5), ("chain", 1_000_000, 1, 3), ("sum", 100_000, 1, 5)),
         memory_nodes=200_000, deepest_cap=1_000_000, deepest_budget=120.0,
     ),
     "quick": Plan(
@@ -68,6 +69,7 @@ PLANS: dict[str, Plan] = {
     "tiny": Plan(  # a smoke run for the test suite: seconds, numbers meaningless
         (("demo", 8, 1, 2), ("online", 8, 3, 2), ("chain", 100, 1, 2), ("sum", 100, 1, 2)),
         memory_nodes=2_000, deepest_cap=2_000, deepest_budget=5.0, check_sizes=(40, 10, 8),
+        min_seconds=0.0,
     ),
 }  # fmt: skip
 
@@ -120,6 +122,7 @@ def _timings(
         title = WORKLOADS[workload].format(size=size)
         _log(f"[{elapsed(start)}] {title}: {count} rounds of {reps} iteration(s)")
         cmd = {"cmd": "time", "workload": workload, "size": size, "reps": reps}
+        cmd["min_seconds"] = plan.min_seconds
         rows.append((title, rounds(workers, cmd, count, warm=size < 100_000, log=_log)))
     return rows
 
@@ -174,8 +177,9 @@ def _header(mode: str, versions: dict[str, str], load: float, plan: Plan) -> lis
         "",
         f"Median time per iteration over {'/'.join(map(str, counts))} rounds. Ratios are paired: "
         "each round's time over the reference's time in the same round, then the median "
-        "[lowest–highest round]; below 1× is faster. The garbage collector stays on, as in a "
-        "training loop, and each iteration drops its graph.",
+        "[lowest–highest round]; below 1× is faster. A sample runs iterations back to back "
+        f"for at least {plan.min_seconds:g} s; the garbage collector stays on, as in a training "
+        "loop, and each iteration drops its graph.",
         "",
     ]
 

@@ -36,24 +36,31 @@ class Worker:
             results = check(self.engine, cmd["chain"], cmd["sum"], cmd["samples"])
             return {"results": results, "mlp": self.engine.mlp_kind}
         if kind == "time":
-            return {"seconds": self.time(cmd["workload"], cmd["size"], cmd["reps"])}
+            seconds = self.time(cmd["workload"], cmd["size"], cmd["reps"], cmd["min_seconds"])
+            return {"seconds": seconds}
         if kind == "memory":
             return {"bytes": memory_per_node(self.engine, cmd["kind"], cmd["n"])}
         if kind == "deepest":
             return deepest(self.engine, cmd["cap"], cmd["budget"])
         raise ValueError(f"unknown command {kind!r}")
 
-    def time(self, workload: str, size: int, reps: int) -> float:
-        """Seconds per iteration over ``reps`` back-to-back iterations, GC on."""
+    def time(self, workload: str, size: int, reps: int, min_seconds: float) -> float:
+        """Seconds per iteration: at least ``reps`` iterations and ``min_seconds``, GC on.
+
+        A fast engine repeats more iterations, so that timer resolution and
+        a single preemption by another process weigh little.
+        """
         if self.key != (workload, size):
             self.iteration = lambda: None  # drop the previous workload's data first
             self.iteration = prepare(self.engine, workload, size)
             self.key = (workload, size)
-        run = self.iteration
-        start = time.perf_counter()
-        for _ in range(reps):
+        run, done = self.iteration, 0
+        start = now = time.perf_counter()
+        while done < reps or now - start < min_seconds:
             run()
-        return (time.perf_counter() - start) / reps
+            done += 1
+            now = time.perf_counter()
+        return (now - start) / done
 
 
 def main(argv: list[str]) -> int:

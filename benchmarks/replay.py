@@ -1,0 +1,171 @@
+"""Record once, replay fast: the demo and online steps replayed by each backend.
+
+    python benchmarks/replay.py            # about a minute
+    python benchmarks/replay.py --quick    # a few seconds
+
+The same workloads as run.py (micrograd's demo step: MLP(2,[16,16,1]) on 100
+moons, hinge loss + 1e-4 L2, forward, backward and SGD; and the one-sample
+online step), in one process: plain floats doing only the forward (the anchor),
+the eager engine, and ``autograd_tiny.replay`` programs recorded once and
+replayed by the ``tape``, ``python`` and ``numpy`` backends.  Ratios are paired
+per round against the floats' forward, then the median [lowest–highest].
+Before timing, every variant's loss and gradients must match the eager
+engine's to 1e-9.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.data import ALPHA, mlp_weights, moons
+from benchmarks.engines import AutogradTiny, Floats
+from benchmarks.table import format_ratio, format_seconds, paired_ratios
+from benchmarks.workloads import check, prepare
+
+__all__ = ["main", "replay_step", "sgd"]
+
+BACKENDS = ("tape", "python", "numpy")
+
+
+def replay_step(backend: str, workload: str) -> tuple[Callable[[], float], list[Any]]:
+    """Forward and backward of one iteration replayed by ``backend``, and the parameters.
+
+    The per-sample loss ``relu(1 − y·score)`` (the hinge of ``losses.hinge``) is
+    recorded once with the label as an input; the demo step replays it for every
+    sample with seed ``1/n`` (the mean) and adds the L2 term, recorded apart.
+    Gradients accumulate into the parameters' ``.grad``.
+    """
+    import numpy as np
+
+    from autograd_tiny import Value
+    from autograd_tiny.replay import record
+
+    model, params = AutogradTiny().mlp(mlp_weights())
+    x, y = moons()
+
+    def hinge(x0: Value, x1: Value, label: Value) -> Value:
+        return model([x0, x1]).fma(-label, 1.0).relu()  # type: ignore[no-any-return]
+
+    def l2() -> Value:
+        total: Any = 0.0
+        for p in params:  # as the eager demo: one fma node per parameter
+            total = p.fma(p, total)
+        return ALPHA * total  # type: ignore[no-any-return]
+
+    sample = record(hinge, *x[0], y[0], params=params, backend=backend, grad_inputs=False)
+    regulariser = record(l2, params=params, backend="tape" if backend == "numpy" else backend)
+    columns = [np.array(c) for c in zip(*x, strict=True)] + [np.array(y)]
+    rows = [(*row, label) for row, label in zip(x, y, strict=True)]
+    n, counter = len(rows), iter(range(10**12))
+
+    def demo() -> float:
+        if backend == "numpy":
+            loss = float(sample.backward(*columns, seed=1.0 / n).sum()) * (1.0 / n)
+        else:
+            loss = sum(sample.backward(*row, seed=1.0 / n) for row in rows) * (1.0 / n)
+        return loss + float(regulariser.backward())
+
+    def online() -> float:
+        row = rows[next(counter) % n]
+        if backend == "numpy":
+            return float(sample.backward(*([v] for v in row))[0])
+        return float(sample.backward(*row))
+
+    return (demo if workload == "demo" else online), params
+
+
+def sgd(step: Callable[[], float], params: list[Any]) -> Callable[[], float]:
+    """A training iteration as run.py's: zero the gradients, ``step``, SGD update."""
+    zero_grad, update = AutogradTiny().sgd(params)
+
+    def run() -> float:
+        zero_grad()
+        loss = step()
+        update()
+        return loss
+
+    return run
+
+
+def _check(workload: str) -> float:
+    """The largest relative difference from the eager engine's loss and gradients."""
+    want = check(AutogradTiny(), chain_size=4, sum_size=2)[workload]
+    worst = 0.0
+    for backend in BACKENDS:
+        step, params = replay_step(backend, workload)
+        got = [step(), *(p.grad for p in params)]
+        for a, b in zip(got, want, strict=True):
+            worst = max(worst, abs(a - b) / max(abs(b), 1e-300))
+        if worst > 1e-9:
+            raise SystemExit(f"{backend} disagrees with the eager engine on {workload}: {worst}")
+    return worst
+
+
+def _time(fn: Callable[[], Any], reps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - start) / reps
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print a Markdown table of ratios against the plain-float forward."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few seconds")
+    args = parser.parse_args(argv)
+    count, scale = (3, 1) if args.quick else (11, 3)
+    notes: list[str] = []
+    lines = [
+        "| workload | plain floats, forward | eager autograd_tiny | "
+        + " | ".join(f"replay: {b}" for b in BACKENDS)
+        + " | compile (python) |",
+        "|---|---|---|" + "---|" * (len(BACKENDS) + 1),
+    ]
+    for workload, reps in (("demo", 2 * scale), ("online", 100 * scale)):
+        worst = _check(workload)
+        notes.append(f"{workload}: every backend matches the eager engine to {worst:.1e}")
+        variants = {
+            "floats": prepare(Floats(), workload),
+            "eager": prepare(AutogradTiny(), workload),
+        }
+        for backend in BACKENDS:
+            variants[backend] = sgd(*replay_step(backend, workload))
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        names = list(variants)
+        for r in range(count):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                variants[name]()  # warm
+                times[name].append(_time(variants[name], reps))
+        compile_cost = _compile_seconds()
+        cells = [workload, format_seconds(sorted(times["floats"])[count // 2])]
+        for name in names[1:]:
+            cells.append(format_ratio(paired_ratios(times[name], times["floats"])))
+        cells.append(format_seconds(compile_cost))
+        lines.append("| " + " | ".join(cells) + " |")
+    print("\n".join([*lines, "", *(f"- {note}" for note in notes)]))
+    return 0
+
+
+def _compile_seconds() -> float:
+    from autograd_tiny import Value
+    from autograd_tiny.replay import record
+
+    model, params = AutogradTiny().mlp(mlp_weights())
+
+    def hinge(x0: Value, x1: Value, label: Value) -> Value:
+        return model([x0, x1]).fma(-label, 1.0).relu()  # type: ignore[no-any-return]
+
+    return record(hinge, 0.0, 0.0, 1.0, params=params, backend="python").compile_seconds
+
+
+if __name__ == "__main__":
+    sys.exit(main())
