@@ -212,7 +212,11 @@ def _return_line(tape: Tape, dialect: Dialect, names: Sequence[str], grads: Sequ
     leaf_grads = [g or dialect.zero for g in grads[: n_in + n_par]]
     inputs = leaf_grads[:n_in] if all(tape.needs_grad[:n_in]) else []
     params = dialect.reduce.format(grads=_tuple(leaf_grads[n_in:]))
-    return f"return {names[tape.output]}, {_tuple(inputs)}, {params}"
+    return f"return {names[tape.output]}, {_tuple(inputs)}, {params}{_aux(tape, names)}"
+
+
+def _aux(tape: Tape, names: Sequence[str]) -> str:
+    return f", [{', '.join(names[s] for s in tape.aux)}]" if tape.aux else ""
 
 
 def _tuple(items: Sequence[str]) -> str:
@@ -223,7 +227,7 @@ def generate(tape: Tape, dialect: Dialect) -> str:
     """The source of ``run(inputs, params)`` and ``value_and_grad(inputs, params, seed)``."""
     names = slot_names(tape)
     forward = _forward_lines(tape, dialect, names)
-    run = [*forward, f"return {names[tape.output]}"]
+    run = [*forward, f"return {names[tape.output]}{_aux(tape, names)}"]
     backward = [*forward, *_backward_lines(tape, dialect, names)]
     return (
         _function("run(inputs, params)", run)

@@ -65,14 +65,17 @@ class Interpreter:
                 raise GuardFailed(index)
         return values
 
-    def run(self, inputs: Sequence[float], params: Sequence[float]) -> float:
-        """The output for these inputs and parameter values."""
-        return self._run(inputs, params)[self.tape.output]
+    def run(self, inputs: Sequence[float], params: Sequence[float]) -> Any:
+        """The output for these inputs and parameter values (and the aux values, if any)."""
+        values = self._run(inputs, params)
+        if self.tape.aux:
+            return values[self.tape.output], [values[s] for s in self.tape.aux]
+        return values[self.tape.output]
 
     def value_and_grad(
         self, inputs: Sequence[float], params: Sequence[float], seed: float
-    ) -> tuple[float, tuple[float, ...], tuple[float, ...]]:
-        """The output, its gradients for the inputs and for the parameters."""
+    ) -> tuple[Any, ...]:
+        """The output, its gradients for the inputs and for the parameters (then any aux)."""
         values = self._run(inputs, params)
         grads = [0.0] * (len(values) + 1)
         grads[self.tape.output] = seed
@@ -96,8 +99,11 @@ class Interpreter:
                 for slot, rule in rules:
                     grads[slot] += rule(*args) * g
         n_in, n_par = self.tape.n_inputs, self.tape.n_params
-        wanted_inputs = tuple(grads[:n_in]) if self.tape.needs_grad[:n_in] == (True,) * n_in else ()
-        return values[self.tape.output], wanted_inputs, tuple(grads[n_in : n_in + n_par])
+        wanted_inputs = tuple(grads[:n_in]) if all(self.tape.needs_grad[:n_in]) else ()
+        result = (values[self.tape.output], wanted_inputs, tuple(grads[n_in : n_in + n_par]))
+        if self.tape.aux:
+            return (*result, [values[s] for s in self.tape.aux])
+        return result
 
 
 _Forward = tuple[int, Callable[..., float], int, int, int]

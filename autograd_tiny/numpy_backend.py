@@ -18,13 +18,14 @@ optional ``numpy`` extra and is imported only when this backend is used.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .codegen import Dialect, compile_source, generate, namespace
 from .tape import Tape
 
-__all__ = ["NUMPY", "numpy_ops", "NumpyReplay", "import_numpy", "as_batch"]
+__all__ = ["NUMPY", "numpy_ops", "NumpyReplay", "import_numpy", "as_batch", "stack_samples"]
 
 Array = Any  # a numpy.ndarray; numpy is optional, so it is not imported for typing
 
@@ -139,25 +140,28 @@ class NumpyReplay:
             return ()
         return tuple(self.np.stack(grads).sum(axis=1).tolist())
 
-    def run(self, inputs: Sequence[Array], params: Sequence[float]) -> Array:
-        """The output for every sample of the batch."""
+    def run(self, inputs: Sequence[Array], params: Sequence[float]) -> Any:
+        """The output for every sample of the batch (and the aux values, if any)."""
+        size = max((self.np.size(x) for x in inputs), default=1)
         with self.np.errstate(all="ignore"):
-            return self._full(self._run(inputs, params), inputs)
+            result = self._run(inputs, params)
+        if self.tape.aux:
+            return self._full(result[0], size), [self._full(a, size) for a in result[1]]
+        return self._full(result, size)
 
     def value_and_grad(
         self, inputs: Sequence[Array], params: Sequence[float], seed: float
-    ) -> tuple[Array, tuple[Array, ...], tuple[float, ...]]:
+    ) -> tuple[Any, ...]:
         """Outputs and input gradients per sample; parameter gradients summed."""
         np = self.np
         size = max((np.size(x) for x in inputs), default=1)
         with np.errstate(all="ignore"):
-            out, input_grads, param_grads = self._value_and_grad(
-                inputs, params, np.full(size, float(seed))
-            )
-            return self._full(out, inputs), input_grads, param_grads
+            out, *rest = self._value_and_grad(inputs, params, np.full(size, float(seed)))
+        if self.tape.aux:
+            rest[2] = [self._full(a, size) for a in rest[2]]
+        return (self._full(out, size), *rest)
 
-    def _full(self, out: Array, inputs: Sequence[Array]) -> Array:
-        size = max((self.np.size(x) for x in inputs), default=1)
+    def _full(self, out: Array, size: int) -> Array:
         return self.np.broadcast_to(out, (size,)).astype(float)
 
 
@@ -178,3 +182,20 @@ def as_batch(inputs: Sequence[Any]) -> list[Array]:
     if len(sizes) > 1:
         raise ValueError(f"the inputs hold batches of different sizes: {sorted(sizes)}")
     return arrays
+
+
+def stack_samples(results: Sequence[Any], method: str, has_aux: bool) -> Any:
+    """Per-sample replay results (floats) put together as one batch's result."""
+    np = import_numpy()
+
+    def columns(k: int) -> list[Array]:
+        return [np.array(c) for c in zip(*(r[k] for r in results), strict=True)]
+
+    if method == "run":
+        if has_aux:
+            return np.array([r[0] for r in results]), columns(1)
+        return np.array(results)
+    out = np.array([r[0] for r in results])
+    param_grads = tuple(math.fsum(g) for g in zip(*(r[2] for r in results), strict=True))
+    batch = (out, tuple(columns(1)), param_grads)
+    return (*batch, columns(3)) if has_aux else batch

@@ -24,9 +24,11 @@ when a replay would take another branch, the program records again (or raises
 
 from __future__ import annotations
 
+import dataclasses
 import reprlib
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .codegen import PYTHON, compile_source, generate, python_namespace, slot_names
@@ -93,52 +95,60 @@ def record(
     backend: str = "tape",
     strict: bool = False,
     grad_inputs: bool = True,
+    has_aux: bool = False,
 ) -> Program:
     """Run ``fn`` once on ``example_inputs`` and keep its graph for fast replay.
 
-    ``fn`` takes one ``Value`` per input and returns a ``Value``.  ``params``
-    (leaf ``Value``s or a ``Module``) are read afresh at every replay; any
-    other leaf is a constant, frozen at its recorded value.  With
-    ``grad_inputs=False`` no gradient is computed for the inputs.
+    ``fn`` takes one ``Value`` per input and returns a ``Value`` (with
+    ``has_aux``, a pair ``(output, aux)``: ``aux`` values are replayed too but
+    not differentiated, as in JAX).  ``params`` (leaf ``Value``s or a
+    ``Module``) are read afresh at every replay; any other leaf is a constant,
+    frozen at its recorded value.  ``grad_inputs=False`` skips the inputs'
+    gradients.  ``backend`` is one of ``BACKENDS``.
     """
-    return Program(fn, example_inputs, params, backend, strict, grad_inputs)
+    options = _Options(backend, strict, grad_inputs, has_aux)
+    return Program(fn, example_inputs, params, options)
+
+
+@dataclass(frozen=True)
+class _Options:
+    backend: str
+    strict: bool
+    grad_inputs: bool
+    has_aux: bool
 
 
 class Program:
-    """A recorded graph replayed by one backend; see ``record``."""
+    """A recorded graph replayed by one backend; made by ``record``."""
 
     def __init__(
-        self,
-        fn: Callable[..., Any],
-        example_inputs: Sequence[Any],
-        params: Any,
-        backend: str,
-        strict: bool,
-        grad_inputs: bool,
+        self, fn: Callable[..., Any], example_inputs: Sequence[Any], params: Any, options: _Options
     ) -> None:
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-        self.fn, self.backend, self.strict = fn, backend, strict
+        if options.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {options.backend!r}")
+        self.fn, self.options, self.backend = fn, options, options.backend
         self.params, self._param_names = _parameters(params)
-        self.grad_inputs = grad_inputs
         self._labels = [
-            x.label if type(x) is Value else f"x{i}" for i, x in enumerate(example_inputs)
+            x.label if type(x) is Value and x.label else f"x{i}"
+            for i, x in enumerate(example_inputs)
         ]
         self._variants: list[tuple[Tape, Any, float]] = []
-        self.recordings = 0
         self._fallback: Program | None = None
+        self.recordings = 0
         first = [x.data if type(x) is Value else x for x in example_inputs]
-        self._record(self._floats(first, len(first)))
+        self._record(self._floats(first))
 
     # --- recording ---------------------------------------------------------------
 
     def _record(self, inputs: Sequence[float]) -> None:
         leaves = [Value(x, label=label) for x, label in zip(inputs, self._labels, strict=True)]
+        o = self.options
         tape = trace(
-            self.fn, leaves, self.params, grad_inputs=self.grad_inputs, names=self._param_names
-        )
+            self.fn, leaves, self.params, grad_inputs=o.grad_inputs,
+            names=self._param_names, has_aux=o.has_aux,
+        )  # fmt: skip
         start = time.perf_counter()
-        replay = _make_replay(tape, self.backend)
+        replay = _make_replay(tape, o.backend)
         self._variants.insert(0, (tape, replay, time.perf_counter() - start))
         del self._variants[_MAX_VARIANTS:]
         self.recordings += 1
@@ -158,27 +168,36 @@ class Program:
 
     @property
     def compile_seconds(self) -> float:
-        """Seconds the most recent recording took to turn into its backend's code."""
+        """Seconds the most recent recording took to become its backend's code."""
         return self._variants[0][2]
 
     # --- replaying ---------------------------------------------------------------
 
     def run(self, *inputs: Any) -> Any:
-        """The output for these inputs and the parameters' current values."""
-        return self._replay("run", inputs)
+        """The output (and aux) for these inputs and the parameters' current values."""
+        result = self._replay("run", inputs)
+        return (result[0], self._aux(result[1])) if self.options.has_aux else result
 
-    def value_and_grad(
-        self, *inputs: Any, seed: Any = 1.0
-    ) -> tuple[Any, tuple[Any, ...], tuple[float, ...]]:
-        """``(output, input gradients, parameter gradients)``, times ``seed``."""
-        return self._replay("value_and_grad", inputs, as_float(seed, "seed"))  # type: ignore[no-any-return]
+    def value_and_grad(self, *inputs: Any, seed: Any = 1.0) -> tuple[Any, Any, Any]:
+        """``(output, input gradients, parameter gradients)``, gradients times ``seed``.
+
+        With ``has_aux`` the first item is ``(output, aux)``.
+        """
+        result = self._replay("value_and_grad", inputs, as_float(seed, "seed"))
+        if self.options.has_aux:
+            out, input_grads, param_grads, aux = result
+            return (out, self._aux(aux)), input_grads, param_grads
+        return result  # type: ignore[no-any-return]
 
     def backward(self, *inputs: Any, seed: Any = 1.0) -> Any:
-        """Add the parameters' gradients into their ``.grad``; return the output."""
+        """Add the parameters' gradients into their ``.grad``; return the output (and aux)."""
         out, _, grads = self.value_and_grad(*inputs, seed=seed)
         for p, g in zip(self.params, grads, strict=True):
             p.grad += g
         return out
+
+    def _aux(self, values: list[Any]) -> Any:
+        return values[0] if self.tape.aux_single else values
 
     def _replay(self, method: str, inputs: Sequence[Any], *extra: Any) -> Any:
         values = self._batch(inputs) if self.backend == "numpy" else self._floats(inputs)
@@ -190,7 +209,7 @@ class Program:
             except GuardFailed as signal:
                 failed = failed or (tape, signal.index)
         assert failed is not None  # the loop either returned or saw a guard fail
-        if self.strict:
+        if self.options.strict:
             raise GuardError(self._describe(*failed, values))
         self._record(self._sample(values))
         try:
@@ -211,12 +230,24 @@ class Program:
             f"{reprlib.repr(list(values))}; with strict=False the program records again"
         )
 
+    def _per_sample(self, method: str, batch: Sequence[Any], extra: Sequence[Any]) -> Any:
+        """Replay a batch one sample at a time: its samples need different graphs."""
+        from .numpy_backend import import_numpy, stack_samples
+
+        columns = import_numpy().broadcast_arrays(*batch)
+        rows = [[float(c[i]) for c in columns] for i in range(max(c.size for c in columns))]
+        if self._fallback is None:
+            examples = [Value(x, label=n) for x, n in zip(rows[0], self._labels, strict=True)]
+            options = dataclasses.replace(self.options, backend="tape", strict=False)
+            self._fallback = Program(self.fn, examples, self.params, options)
+        results = [self._fallback._replay(method, row, *extra) for row in rows]
+        return stack_samples(results, method, self.options.has_aux)
+
     # --- checking inputs ---------------------------------------------------------
 
-    def _floats(self, inputs: Sequence[Any], expected: int | None = None) -> list[float]:
-        n = len(self._labels) if expected is None else expected
-        if len(inputs) != n:
-            raise TypeError(f"the program takes {n} inputs, got {len(inputs)}")
+    def _floats(self, inputs: Sequence[Any]) -> list[float]:
+        if len(inputs) != len(self._labels):
+            raise TypeError(f"the program takes {len(self._labels)} inputs, got {len(inputs)}")
         return [x if type(x) is float else as_float(x, "a program input") for x in inputs]
 
     def _batch(self, inputs: Sequence[Any]) -> list[Any]:
@@ -230,25 +261,3 @@ class Program:
         if self.backend != "numpy":
             return list(values)
         return [float(v.flat[0]) for v in values]
-
-    def _per_sample(self, method: str, batch: Sequence[Any], extra: Sequence[Any]) -> Any:
-        """Replay a batch one sample at a time: its samples need different graphs."""
-        from .numpy_backend import import_numpy
-
-        np = import_numpy()
-        columns = np.broadcast_arrays(*batch)
-        rows = [[float(c[i]) for c in columns] for i in range(max(c.size for c in columns))]
-        if self._fallback is None:
-            examples = [
-                Value(x, label=label) for x, label in zip(rows[0], self._labels, strict=True)
-            ]
-            self._fallback = Program(
-                self.fn, examples, self.params, "tape", False, self.grad_inputs
-            )
-        replay = getattr(self._fallback, method)
-        if method == "run":
-            return np.array([replay(*row) for row in rows])
-        results = [replay(*row, seed=extra[0]) for row in rows]
-        outs = np.array([r[0] for r in results])
-        input_grads = tuple(np.array(g) for g in zip(*(r[1] for r in results), strict=True))
-        return outs, input_grads, tuple(sum(g) for g in zip(*(r[2] for r in results), strict=True))

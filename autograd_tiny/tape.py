@@ -59,7 +59,7 @@ class Tape:
 
     ``needs_grad[s]`` says whether slot ``s`` leads to a leaf whose gradient is
     wanted; only the first ``n_backward`` instructions feed the output (the
-    rest compute values that guards compare).
+    rest compute auxiliary values and values that guards compare).
     """
 
     n_inputs: int
@@ -71,6 +71,8 @@ class Tape:
     names: tuple[str, ...]
     needs_grad: tuple[bool, ...]
     n_backward: int
+    aux: tuple[int, ...] = ()
+    aux_single: bool = False  # aux was one Value, not a sequence
 
     @property
     def first_result(self) -> int:
@@ -172,17 +174,22 @@ def trace(
     *,
     grad_inputs: bool = True,
     names: Sequence[str] | None = None,
+    has_aux: bool = False,
 ) -> Tape:
     """Call ``fn(*inputs)`` and record its graph and comparisons as a ``Tape``.
 
-    ``names`` name the parameters (default: their labels).
+    ``names`` name the parameters (default: their labels).  With ``has_aux``,
+    ``fn`` returns ``(output, aux)``: ``aux`` (a ``Value`` or a sequence of
+    them) is computed on replay too, but not differentiated.
     """
-    out, comparisons = _observed_call(fn, inputs)
-    if type(out) is not Value:
-        raise TypeError(f"the recorded function must return a Value, got {type(out).__name__}")
+    result, comparisons = _observed_call(fn, inputs)
+    out, aux = _split(result, has_aux)
     builder = _Builder(inputs, params)
     builder.add_graph(out)
     n_backward, output = len(builder.staged), builder.ref(out)
+    for value in aux:
+        builder.add_graph(value)
+    aux_refs = [builder.ref(value) for value in aux]
     staged_guards = []
     for op, value, other, outcome, site in comparisons:
         if type(other) is Value:
@@ -195,11 +202,31 @@ def trace(
         if left[0] != 1 or right[0] != 1:  # constants compare the same way every time
             staged_guards.append((op, left, right, outcome, site))
     tape = _finish(builder, output, staged_guards, n_backward, len(inputs), grad_inputs)
+    labels = tape.names
     if names is not None:
         n = len(inputs)
-        labels = (*tape.names[:n], *names, *tape.names[n + len(names) :])
-        tape = dataclasses.replace(tape, names=labels)
-    return tape
+        labels = (*labels[:n], *names, *labels[n + len(names) :])
+    aux_slots = tuple(builder.slot(r) for r in aux_refs)
+    single = has_aux and type(result[1]) is Value
+    return dataclasses.replace(tape, names=labels, aux=aux_slots, aux_single=single)
+
+
+def _split(result: Any, has_aux: bool) -> tuple[Value, list[Value]]:
+    """The output to differentiate and the auxiliary values, checked."""
+    out, aux = (
+        result if has_aux and isinstance(result, tuple) and len(result) == 2 else (result, [])
+    )
+    if has_aux and out is result:
+        raise TypeError("with has_aux=True the function must return a pair (output, aux)")
+    if type(out) is not Value:
+        raise TypeError(f"the recorded function must return a Value, got {type(out).__name__}")
+    values = [aux] if type(aux) is Value else list(aux)
+    for value in values:
+        if type(value) is not Value:
+            raise TypeError(
+                f"aux must be a Value or a sequence of Values, got {type(value).__name__}"
+            )
+    return out, values
 
 
 def _finish(

@@ -163,6 +163,7 @@ def fit(
     seed: int = 0,
     record_updates: bool = False,
     progress: bool = True,
+    compiled: str | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return its ``History``; see the module docstring.
 
@@ -173,13 +174,20 @@ def fit(
     pass ``None`` to measure none, or a function ``(output, target) -> bool``.
     ``seed`` fixes the order of the shuffled modes.  A non-finite loss raises
     ``FloatingPointError`` naming the epoch and the sample, before the update.
+    ``compiled="tape"``, ``"python"`` or ``"numpy"`` records one sample's loss once
+    and replays it (see ``replay`` and ``replay_fit``): the same updates, faster.
     """
     _check(X, y, mode, batch_size, epochs, l2)
     judge = judge_for(y, loss, accuracy)
     if stop_when_all_correct and judge is None:
         raise ValueError("fit: stop_when_all_correct needs class labels or an accuracy function")
     params = model.parameters() if l2 else []
-    step = make_step(model, X, y, loss, optimizer, float(l2), params)
+    if compiled is None:
+        step = make_step(model, X, y, loss, optimizer, float(l2), params)
+    else:
+        from .replay_fit import make_replayed_step
+
+        step = make_replayed_step(model, X, y, loss, optimizer, float(l2), compiled)
     rng, history, bar = random.Random(seed), History(), _progress_bar(progress, epochs)
     try:
         for epoch in range(1, epochs + 1):

@@ -120,8 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     """Print a Markdown table of ratios against the plain-float forward."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds")
+    parser.add_argument(
+        "--tiny", action="store_true", help="a smoke run (tests): meaningless numbers"
+    )
     args = parser.parse_args(argv)
-    count, scale = (3, 1) if args.quick else (11, 3)
+    # (rounds, iterations per timing of the demo step, of the online step)
+    count, demo_reps, online_reps = (
+        (1, 1, 1) if args.tiny else (3, 2, 100) if args.quick else (11, 6, 300)
+    )
     notes: list[str] = []
     lines = [
         "| workload | plain floats, forward | eager autograd_tiny | "
@@ -129,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         + " | compile (python) |",
         "|---|---|---|" + "---|" * (len(BACKENDS) + 1),
     ]
-    for workload, reps in (("demo", 2 * scale), ("online", 100 * scale)):
+    for workload, reps in (("demo", demo_reps), ("online", online_reps)):
         worst = _check(workload)
         notes.append(f"{workload}: every backend matches the eager engine to {worst:.1e}")
         variants = {

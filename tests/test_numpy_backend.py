@@ -153,3 +153,13 @@ def test_missing_numpy_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "numpy", None)
     with pytest.raises(ImportError, match=r"pip install 'autograd-tiny\[numpy\]'"):
         import_numpy()
+
+
+def test_per_sample_replay_keeps_aux_values() -> None:
+    def fn(x: Value) -> tuple[Value, Value]:
+        y = x * 2.0 if x > 0 else x * x
+        return y, y + 1.0
+
+    program = record(fn, 1.0, backend="numpy", has_aux=True)
+    (out, aux), (g,), _ = program.value_and_grad(np.array([1.0, -3.0]))
+    assert out.tolist() == [2.0, 9.0] and aux.tolist() == [3.0, 10.0] and g.tolist() == [2.0, -6.0]

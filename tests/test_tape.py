@@ -302,3 +302,33 @@ def test_output_may_be_a_leaf(backend: str) -> None:
     w = Value(4.0)
     program = record(lambda x: w, 1.0, params=[w], backend=backend)
     assert program.value_and_grad(9.0) == (4.0, (0.0,), (1.0,))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_aux_values_are_replayed_but_not_differentiated(backend: str) -> None:
+    w = Value(2.0)
+
+    def fn(x: Value) -> tuple[Value, list[Value]]:
+        h = w * x
+        return (h - 1.0) * (h - 1.0), [h, h.exp()]
+
+    program = record(fn, 1.0, params=[w], backend=backend, has_aux=True)
+    xs: Any = 3.0 if backend != "numpy" else np.array([3.0])
+    (out, (h, e)), (gx,), (gw,) = program.value_and_grad(xs)
+    assert [scalar(v) for v in (out, h, e, gx, gw)] == [25.0, 6.0, math.exp(6.0), 20.0, 30.0]
+    run_out, run_aux = program.run(xs)
+    assert scalar(run_out) == 25.0 and [scalar(v) for v in run_aux] == [6.0, math.exp(6.0)]
+    single = record(lambda x: (x * x, x + 1.0), 1.0, backend=backend, has_aux=True)
+    assert [scalar(v) for v in single.run(xs)] == [9.0, 4.0]
+
+
+def scalar(v: Any) -> float:
+    """A float, or the only element of a batch of one."""
+    return float(np.ravel(v)[0])
+
+
+def test_has_aux_needs_a_pair_of_values() -> None:
+    with pytest.raises(TypeError, match="must return a pair"):
+        record(lambda x: x, 1.0, has_aux=True)
+    with pytest.raises(TypeError, match="aux must be a Value or a sequence of Values, got str"):
+        record(lambda x: (x, ["a"]), 1.0, has_aux=True)
