@@ -143,10 +143,21 @@ def test_a_subgradient_convention_that_breaks_the_chain_rule_is_explained() -> N
             gradcheck(lambda x: x.relu() - (-x).relu(), 0.0)
 
 
-@pytest.mark.parametrize("op", ["sqrt", "log"])
-def test_near_a_domain_edge_the_comparison_is_skipped(op: str) -> None:
-    with pytest.warns(NonDifferentiableWarning, match=f"{op} node .* domain edge"):
-        assert gradcheck(lambda x: getattr(x, op)(), 1e-12)
+@pytest.mark.parametrize(
+    ("op", "f", "xs", "reason"),
+    [
+        ("sqrt", lambda x: x.sqrt(), [1e-12], "domain edge"),
+        ("log", lambda x: x.log(), [1e-12], "domain edge"),
+        ("pow", lambda x: x**0.5, [0.0], "domain edge"),
+        ("pow", lambda x, y: x**y, [-2.0, 2.0], "domain edge"),  # ∂/∂y = x**y·log(x)
+        ("div", lambda x: 1.0 / x, [1e-12], "kink"),  # a pole inside every stencil
+    ],
+)
+def test_near_a_domain_edge_the_comparison_is_skipped(
+    op: str, f: Callable[..., Value], xs: list[float], reason: str
+) -> None:
+    with pytest.warns(NonDifferentiableWarning, match=f"{op} node .* {reason}"):
+        assert gradcheck(f, *xs)
 
 
 def test_a_kink_outside_the_graph_is_explained() -> None:
