@@ -47,14 +47,14 @@ def test_same_seed_same_weights_other_seed_other_weights() -> None:
 
 
 def test_weights_follow_the_documented_recipe_exactly() -> None:
-    # One random.Random(seed), uniform(-bound, bound) per weight in parameter order, zero biases.
+    # One random.Random(seed); per neuron, weights uniform(±bound), then the bias uniform(±1/√nin).
     model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=11)
     rng = random.Random(11)
     for layer in model.layers:
         bound = init_bound(layer.activation, layer.nin, layer.nout)
         for neuron in layer.neurons:
             assert [w.data for w in neuron.w] == [rng.uniform(-bound, bound) for _ in neuron.w]
-            assert neuron.b.data == 0.0
+            assert neuron.b.data == rng.uniform(-1.0, 1.0) / math.sqrt(layer.nin)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)

@@ -25,7 +25,7 @@ def sgd(model: nn.Module, lr: float) -> optim.SGD:
 def test_linear_neuron_drives_the_error_on_one_example_to_zero() -> None:
     # y = x1·w1 + x2·w2 on the single example (1, 1) → 0: only the weights learn.
     neuron = nn.Neuron(2, "linear", rng=None)
-    neuron.w[0].data, neuron.w[1].data = 0.7, 0.4
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 0.7, 0.4, 0.0
     opt = optim.SGD(neuron.w, lr=0.1)
     history = fit(
         neuron,
@@ -44,7 +44,7 @@ def test_linear_neuron_drives_the_error_on_one_example_to_zero() -> None:
     assert neuron.b.data == 0.0
 
 
-@pytest.mark.parametrize(("hidden", "seed"), [(2, 3), (3, 1), (3, 5)])
+@pytest.mark.parametrize(("hidden", "seed"), [(2, 0), (2, 3), (3, 1), (3, 5)])
 def test_logistic_network_learns_xor_online_with_the_squared_error(hidden: int, seed: int) -> None:
     X, y = datasets.xor()
     model = nn.MLP(2, [hidden, 1], activation="sigmoid", output_activation="sigmoid", seed=seed)
