@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator
-from typing import Any, Final, final
+from typing import Any, final
 
 from . import ops
+from .backward import backpropagate, topological_order
 from .modes import STATE, user_site
 from .ops import Primitive
 
-__all__ = ["Value", "apply", "topological_order"]
+__all__ = ["Value", "apply", "as_float", "backpropagate", "topological_order"]
 
 _new = object.__new__
 # Called as f(op, value, other, result) after each ordering comparison; None when unused.
@@ -75,7 +75,10 @@ class Value:
     Value(data=3.0, grad=0.0, label='x')
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_prim", "_a", "_b", "_c")
+    __slots__ = (
+        "data", "grad", "label", "requires_grad", "_prim", "_a", "_b", "_c",
+        "_upstream", "_pending",  # scratch space of the backward pass, see backward.py
+    )  # fmt: skip
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
     data: float
@@ -94,6 +97,8 @@ class Value:
         self._a: Value | float | None = None
         self._b: Value | float | None = None
         self._c: Value | float | None = None
+        self._upstream: Any = None
+        self._pending = 0
 
     # --- the graph -----------------------------------------------------------
 
@@ -131,8 +136,7 @@ class Value:
                 "backward() on a Value that does not require grad: it was computed "
                 "under no_grad() or from constants only, so no graph was recorded"
             )
-        for node, g in backpropagate(self, as_float(grad, "backward()"), False).items():
-            node.grad += g
+        backpropagate(self, as_float(grad, "backward()"), False, accumulate=True, targets=())
 
     def zero_grad(self) -> None:
         """Set ``grad = 0.0`` on every node of this node's graph."""
@@ -228,7 +232,12 @@ class Value:
 
     def fma(self, y: Any, z: Any) -> Value:
         """``self * y + z`` as one node: a multiply-accumulate."""
-        return _checked(apply(ops.FMA, self, y, z))
+        out = _ternary(ops.FMA, self, y, z)
+        if out is NotImplemented:
+            raise TypeError(
+                f"fma() takes Values or real numbers, got {type(y).__name__} and {type(z).__name__}"
+            )
+        return out
 
     # --- comparisons and conversions ------------------------------------------
 
@@ -257,8 +266,6 @@ class Value:
         if _comparison_observer is not None:
             _comparison_observer(">=", self, other, result)
         return result
-
-    __hash__ = object.__hash__  # identity, as ``==``
 
     def __float__(self) -> float:
         return self.data
@@ -308,6 +315,7 @@ def _clone(node: Value, memo: dict[int, Any]) -> Value:
     copy = _new(Value)
     copy.data, copy.grad, copy.label = node.data, node.grad, node.label
     copy.requires_grad, copy._prim = node.requires_grad, node._prim
+    copy._upstream, copy._pending = None, 0
     copy._a, copy._b, copy._c = (memo.get(id(o), o) for o in (node._a, node._b, node._c))
     return copy
 
@@ -327,155 +335,87 @@ def apply(prim: Primitive, *operands: Any) -> Any:
     if len(operands) != prim.arity:
         raise TypeError(f"{prim.name} takes {prim.arity} operands, got {len(operands)}")
     if prim.arity == 1:
+        if type(operands[0]) is not Value:
+            raise TypeError(f"{prim.name} takes a Value, got {type(operands[0]).__name__}")
         return _unary(prim, operands[0])
     if prim.arity == 2:
-        return _binary(prim, operands[0], operands[1])
+        return _binary(prim, *operands)
     return _ternary(prim, *operands)
 
 
+# The three recorders below are the hot path of every forward pass: they are
+# written out by arity, with number operands checked inline, for speed.
+
+
 def _unary(prim: Primitive, x: Value) -> Value:
-    out = _new(Value)
-    out.data = prim.forward(x.data)
-    out.grad, out.label, out._b, out._c = 0.0, "", None, None
-    if x.requires_grad and (not STATE.active or STATE.local.grad_enabled):
-        out.requires_grad, out._prim, out._a = True, prim, x
-    else:
-        out.requires_grad, out._prim, out._a = False, None, None
-    if STATE.active:
-        _watch(out, prim, (x.data,))
-    return out
+    return _node(prim, prim.forward(x.data), x.requires_grad, x, None, None)
 
 
 def _binary(prim: Primitive, x: Any, y: Any) -> Value:
-    xd: Any
-    yd: Any
-    if type(x) is Value:
-        xd, grad_x = x.data, x.requires_grad
-    else:
-        x = xd = _operand(x)
-        grad_x = False
-    if type(y) is Value:
-        yd, grad_y = y.data, y.requires_grad
-    else:
-        y = yd = _operand(y)
-        grad_y = False
-    if xd is None or yd is None:
+    if type(x) is not Value and type(x) is not float:
+        x = _operand(x)
+    if type(y) is not Value and type(y) is not float:
+        y = _operand(y)
+    if x is None or y is None:
         return NotImplemented  # type: ignore[no-any-return]
-    out = _new(Value)
-    out.data = prim.forward(xd, yd)
-    out.grad, out.label, out._c = 0.0, "", None
-    if (grad_x or grad_y) and (not STATE.active or STATE.local.grad_enabled):
-        out.requires_grad, out._prim, out._a, out._b = True, prim, x, y
-    else:
-        out.requires_grad, out._prim, out._a, out._b = False, None, None, None
-    if STATE.active:
-        _watch(out, prim, (xd, yd))
-    return out
+    x_node, y_node = type(x) is Value, type(y) is Value
+    data = prim.forward(x.data if x_node else x, y.data if y_node else y)
+    tracked = (x_node and x.requires_grad) or (y_node and y.requires_grad)
+    return _node(prim, data, tracked, x, y, None)
 
 
-def _ternary(prim: Primitive, *operands: Any) -> Value:
-    args = tuple(o if type(o) is Value else _operand(o) for o in operands)
-    numbers_ = tuple(a.data if type(a) is Value else a for a in args)
-    if None in numbers_:
+def _ternary(prim: Primitive, x: Any, y: Any, z: Any) -> Value:
+    if type(x) is not Value and type(x) is not float:
+        x = _operand(x)
+    if type(y) is not Value and type(y) is not float:
+        y = _operand(y)
+    if type(z) is not Value and type(z) is not float:
+        z = _operand(z)
+    if x is None or y is None or z is None:
         return NotImplemented  # type: ignore[no-any-return]
+    x_node, y_node, z_node = type(x) is Value, type(y) is Value, type(z) is Value
+    # _node(...) written out: fma is most of a neuron's forward, and a call costs.
     out = _new(Value)
-    out.data = prim.forward(*numbers_)
-    out.grad, out.label = 0.0, ""
-    tracked = any(type(a) is Value and a.requires_grad for a in args)
+    out.data = prim.forward(
+        x.data if x_node else x, y.data if y_node else y, z.data if z_node else z
+    )
+    out.grad, out.label, out._upstream, out._pending = 0.0, "", None, 0
+    tracked = (
+        (x_node and x.requires_grad) or (y_node and y.requires_grad) or (z_node and z.requires_grad)
+    )
     if tracked and (not STATE.active or STATE.local.grad_enabled):
-        out.requires_grad, out._prim = True, prim
-        out._a, out._b, out._c = args
+        out.requires_grad, out._prim, out._a, out._b, out._c = True, prim, x, y, z
     else:
         out.requires_grad, out._prim, out._a, out._b, out._c = False, None, None, None, None
     if STATE.active:
-        _watch(out, prim, numbers_)
+        _watch(out, prim, (x, y, z))
     return out
 
 
-def _watch(out: Value, prim: Primitive, inputs: tuple[Any, ...]) -> None:
+def _node(prim: Primitive, data: float, tracked: bool, a: Any, b: Any, c: Any) -> Value:
+    """A new node; a constant leaf when no operand requires grad or under no_grad."""
+    out = _new(Value)
+    out.data, out.grad, out.label, out._upstream, out._pending = data, 0.0, "", None, 0
+    if tracked and (not STATE.active or STATE.local.grad_enabled):
+        out.requires_grad, out._prim, out._a, out._b, out._c = True, prim, a, b, c
+    else:
+        out.requires_grad, out._prim, out._a, out._b, out._c = False, None, None, None, None
+    if STATE.active:
+        _watch(out, prim, (a, b, c)[: prim.arity])
+    return out
+
+
+def _watch(out: Value, prim: Primitive, operands: tuple[Any, ...]) -> None:
     """Anomaly checks and creation sites: only reached while a mode is active."""
     local = STATE.local
     if not (local.anomaly or local.record_sites):
         return
     site = user_site()
     if local.anomaly and not math.isfinite(out.data):
-        shown = ", ".join(repr(i) for i in inputs)
+        shown = ", ".join(repr(float(o)) for o in operands)
         raise FloatingPointError(
             f"detect_anomaly: {prim.name}({shown}) returned {out.data!r} "
             f"in the forward pass, at {site}"
         )
     if out._prim is not None:
         local.sites[id(out)] = (out, site)
-
-
-# --- walking the graph and the chain rule ----------------------------------------
-
-_EMIT: Final = object()
-
-
-def topological_order(root: Value, *, trainable_only: bool = True) -> list[Value]:
-    """The nodes of ``root``'s graph, each after all of its operands; root last.
-
-    Iterative depth-first search: graphs of any depth, at any recursion limit.
-    With ``trainable_only`` only nodes that require grad are visited.
-    """
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[Any] = [root]
-    while stack:
-        node = stack.pop()
-        if node is _EMIT:
-            order.append(stack.pop())
-        elif node not in visited:
-            visited.add(node)
-            stack.append(node)
-            stack.append(_EMIT)
-            stack.extend(_operands_to_visit(node, trainable_only))
-    return order
-
-
-def _operands_to_visit(node: Value, trainable_only: bool) -> Iterator[Value]:
-    for operand in (node._c, node._b, node._a):  # reversed: _a is popped first
-        if type(operand) is Value and (operand.requires_grad or not trainable_only):
-            yield operand
-
-
-def backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, Any]:
-    """The chain rule, in reverse topological order: ``{node: ∂root/∂node · seed}``.
-
-    Local derivatives are floats, or ``Value``s forming a graph of the gradient
-    when ``create_graph`` is true.  This is the only place the chain rule lives.
-    """
-    grads: dict[Value, Any] = {root: seed}
-    check = STATE.active and STATE.local.anomaly
-    for node in reversed(topological_order(root)):
-        prim = node._prim
-        if prim is None:
-            continue
-        upstream = grads[node]
-        operands = (node._a, node._b, node._c)[: prim.arity]
-        if create_graph:
-            inputs: tuple[Any, ...] = (*operands, node)
-        else:
-            inputs = (*(o.data if type(o) is Value else o for o in operands), node.data)
-        for operand, partial in zip(operands, prim.partials, strict=True):
-            if type(operand) is Value and operand.requires_grad:
-                contribution = partial(*inputs) * upstream
-                if check:
-                    _check_gradient(node, contribution, inputs)
-                previous = grads.get(operand)
-                grads[operand] = contribution if previous is None else previous + contribution
-    return grads
-
-
-def _check_gradient(node: Value, contribution: Any, inputs: tuple[Any, ...]) -> None:
-    if math.isfinite(float(contribution)):
-        return
-    from .modes import creation_site
-
-    shown = ", ".join(repr(float(i)) for i in inputs[:-1])
-    raise FloatingPointError(
-        f"detect_anomaly: the backward pass of {node.op}({shown}) produced the "
-        f"gradient {float(contribution)!r}; the node was created at "
-        f"{creation_site(node) or '<a line not recorded: create it inside detect_anomaly()>'}"
-    )

@@ -46,7 +46,7 @@ def gradients(
     grads: dict[Value, Any] = {}
     if output.requires_grad:
         with enable_grad():
-            grads = backpropagate(output, seed, create_graph)
+            grads = backpropagate(output, seed, create_graph, targets=set(inputs))
     return [_as_value(grads.get(x, 0.0)) for x in inputs]
 
 

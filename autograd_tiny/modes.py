@@ -53,12 +53,20 @@ class _Mode(ContextDecorator):
 
     _flag = ""
     _value: Any = None
-    _saved: list[Any]
+
+    def __init__(self) -> None:
+        # Per thread: one instance may be entered by several threads at once
+        # (a decorated function called from two threads).
+        self._saved = threading.local()
+
+    def _stack(self) -> list[Any]:
+        stack: list[Any] = self._saved.__dict__.setdefault("stack", [])
+        return stack
 
     def __enter__(self) -> None:
         local = STATE.local
         previous = getattr(local, self._flag)
-        self.__dict__.setdefault("_saved", []).append(previous)
+        self._stack().append(previous)
         setattr(local, self._flag, self._new_value(previous))
         with STATE.lock:
             STATE.active += 1
@@ -70,7 +78,7 @@ class _Mode(ContextDecorator):
         tb: TracebackType | None,
     ) -> None:
         local = STATE.local
-        setattr(local, self._flag, self._saved.pop())
+        setattr(local, self._flag, self._stack().pop())
         with STATE.lock:
             STATE.active -= 1
         if not (local.anomaly or local.record_sites):

@@ -19,8 +19,9 @@ Every forward follows IEEE-754: it returns ``inf`` or ``nan`` where Python's
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Primitive", "PRIMITIVES", "BY_NAME"]
@@ -43,11 +44,10 @@ class Primitive:
     partials: tuple[Callable[..., Any], ...]
     symbol: str = ""
     domain: str = "real"
+    arity: int = field(init=False)  # the number of inputs: one partial each
 
-    @property
-    def arity(self) -> int:
-        """The number of inputs."""
-        return len(self.partials)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arity", len(self.partials))
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}/{self.arity}>"
@@ -70,15 +70,15 @@ def _is_odd_integer(y: float) -> bool:
 
 
 def _fpow(x: float, y: float) -> float:
+    if -INF < x < 0.0 and math.isfinite(y) and not y.is_integer():
+        return NAN  # a negative base to a fractional power is not real
     try:
         result: float | complex = x**y
     except ZeroDivisionError:  # 0.0 ** negative
         return math.copysign(INF, x) if _is_odd_integer(y) else INF
     except OverflowError:
         return -INF if x < 0.0 and _is_odd_integer(y) else INF
-    if isinstance(result, complex):  # negative base, fractional exponent
-        return NAN
-    return result
+    return result if isinstance(result, float) else NAN
 
 
 def _fexp(x: float) -> float:
@@ -163,6 +163,13 @@ def cos(x: Any) -> Any:
     return _fcos(x) if _is_number(x) else x.cos()
 
 
+def _pow_base_partial(x: Any, y: Any, out: Any) -> Any:
+    # As PyTorch: x ** 0 is the constant 1, so 0 ** 0 has derivative 0, not 0·inf.
+    if float(y) == 0.0:
+        return 0.0
+    return y * power(x, y - 1.0)
+
+
 def _pow_exponent_partial(x: Any, y: Any, out: Any) -> Any:
     # As PyTorch: 0 ** y has derivative 0 in y for y >= 0 instead of 0·(-inf).
     if float(x) == 0.0 and float(y) >= 0.0:
@@ -176,9 +183,9 @@ def _abs_partial(x: Any, out: Any) -> float:
 
 # --- the table ---------------------------------------------------------------
 
-ADD = Primitive("add", float.__add__, (lambda x, y, out: 1.0, lambda x, y, out: 1.0), "+")
-SUB = Primitive("sub", float.__sub__, (lambda x, y, out: 1.0, lambda x, y, out: -1.0), "-")
-MUL = Primitive("mul", float.__mul__, (lambda x, y, out: y, lambda x, y, out: x), "*")
+ADD = Primitive("add", operator.add, (lambda x, y, out: 1.0, lambda x, y, out: 1.0), "+")
+SUB = Primitive("sub", operator.sub, (lambda x, y, out: 1.0, lambda x, y, out: -1.0), "-")
+MUL = Primitive("mul", operator.mul, (lambda x, y, out: y, lambda x, y, out: x), "*")
 DIV = Primitive(
     "div",
     _fdiv,
@@ -192,11 +199,11 @@ FMA = Primitive(  # x*y + z in one node: a neuron's multiply-accumulate
     (lambda x, y, z, out: y, lambda x, y, z, out: x, lambda x, y, z, out: 1.0),
     "*+",
 )
-NEG = Primitive("neg", float.__neg__, (lambda x, out: -1.0,), "-")
+NEG = Primitive("neg", operator.neg, (lambda x, out: -1.0,), "-")
 POW = Primitive(
     "pow",
     _fpow,
-    (lambda x, y, out: y * power(x, y - 1.0), _pow_exponent_partial),
+    (_pow_base_partial, _pow_exponent_partial),
     "**",
     "positive",
 )

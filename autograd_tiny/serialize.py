@@ -39,16 +39,38 @@ class _Scheduled(threading.local):
 _SCHEDULED = _Scheduled()
 
 
+class _Ancestors:
+    """A root's ancestors, scheduled while pickle holds on to this object.
+
+    Pickle keeps every object it saved in its memo until it is done, so when
+    this is freed the pickling is over: nodes that were never reached (saved
+    earlier in the same stream) are unscheduled, and nothing is left behind.
+    It is saved as a plain tuple.
+    """
+
+    __slots__ = ("nodes",)
+
+    def __init__(self, nodes: tuple[Value, ...]) -> None:
+        self.nodes = nodes
+        _SCHEDULED.nodes.update((id(n), n) for n in nodes)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self.nodes,))
+
+    def __del__(self) -> None:
+        scheduled = _SCHEDULED.nodes
+        for node in self.nodes:
+            if scheduled.get(id(node)) is node:
+                del scheduled[id(node)]
+
+
 def reduce_value(node: Value) -> tuple[Any, ...]:
     """``Value.__reduce__``: a constructor call and a state that names no code."""
     from .engine import Value, topological_order
 
-    scheduled = _SCHEDULED.nodes
-    if scheduled.pop(id(node), None) is node:
-        ancestors: tuple[Value, ...] = ()
-    else:
-        ancestors = tuple(topological_order(node, trainable_only=False)[:-1])
-        scheduled.update((id(a), a) for a in ancestors)
+    ancestors: _Ancestors | tuple[()] = ()
+    if _SCHEDULED.nodes.pop(id(node), None) is not node:
+        ancestors = _Ancestors(tuple(topological_order(node, trainable_only=False)[:-1]))
     prim = node.primitive
     name = prim.name if prim else ""
     state = (ancestors, node.grad, node.label, node.requires_grad, name, node._a, node._b, node._c)

@@ -1,0 +1,182 @@
+"""Walking a graph without recursion, and the chain rule.
+
+``topological_order`` is a depth-first search with an explicit stack, for any
+walk of a graph (copies, drawings, checks).  ``backpropagate`` is the backward
+pass itself: Kahn's algorithm from the root.  It first counts each node's
+consumers, then hands a node its gradient once every consumer has passed its
+share down, so a node is processed exactly when its gradient is complete.  The
+counts and the gradients in flight live in two scratch slots of each node
+(``_pending`` and ``_upstream``), which are back to ``0`` and ``None`` after
+every pass: no dict lookups on the hot path.
+
+>>> from autograd_tiny import Value
+>>> x = Value(3.0)
+>>> y = x * x + x
+>>> [n.op or "leaf" for n in topological_order(y)]
+['leaf', 'mul', 'add']
+>>> backpropagate(y, 1.0, False)[x]
+7.0
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, Final
+
+from . import engine
+from .modes import STATE, creation_site
+
+if TYPE_CHECKING:
+    from .engine import Value
+
+__all__ = ["backpropagate", "topological_order"]
+
+_EMIT: Final = object()
+# Passes share the scratch slots of the nodes they visit: one pass at a time.
+_PASS_LOCK = threading.RLock()
+
+
+def topological_order(root: Value, *, trainable_only: bool = True) -> list[Value]:
+    """The nodes of ``root``'s graph, each after all of its operands; root last.
+
+    Iterative depth-first search: graphs of any depth, at any recursion limit.
+    With ``trainable_only`` only nodes that require grad are visited.
+    """
+    value_type = engine.Value  # bound once: the loops below are hot
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Any] = [root]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        if node is _EMIT:  # all operands of the node below the marker are placed
+            order.append(pop())
+        elif node not in visited:
+            visited.add(node)
+            push(node)
+            push(_EMIT)
+            if node._prim is not None:
+                for operand in (node._c, node._b, node._a):  # _a is popped first
+                    if (
+                        type(operand) is value_type
+                        and (operand.requires_grad or not trainable_only)
+                        and operand not in visited
+                    ):
+                        push(operand)
+    return order
+
+
+def backpropagate(
+    root: Value,
+    seed: Any,
+    create_graph: bool,
+    *,
+    accumulate: bool = False,
+    targets: Collection[Value] | None = None,
+) -> dict[Value, Any]:
+    """The chain rule: ``{node: seed · ∂root/∂node}`` for the nodes in ``targets``.
+
+    ``targets=None`` returns every node of the graph that requires grad.  Local
+    derivatives are floats, or ``Value``s forming a graph of the gradient when
+    ``create_graph`` is true.  With ``accumulate`` each node's gradient is also
+    added into its ``.grad`` (that is ``backward()``).  This is the only place
+    the chain rule lives.
+    """
+    with _PASS_LOCK:
+        visited = _count_consumers(root)
+        try:
+            return _chain_rule(root, seed, create_graph, accumulate, targets)
+        except BaseException:  # leave no stale scratch state for the next pass
+            for node in visited:
+                node._upstream, node._pending = None, 0
+            raise
+
+
+def _count_consumers(root: Value) -> list[Value]:
+    """Set each node's ``_pending`` to its number of consumers; returns the nodes."""
+    value_type = engine.Value  # bound once: the loops below are hot
+    visited = [root]
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node._prim is None:
+            continue
+        for operand in (node._a, node._b, node._c):
+            if type(operand) is value_type and operand.requires_grad:
+                if operand._pending == 0:  # first time seen
+                    stack.append(operand)
+                    visited.append(operand)
+                operand._pending += 1
+    return visited
+
+
+def _chain_rule(
+    root: Value,
+    seed: Any,
+    create_graph: bool,
+    accumulate: bool,
+    targets: Collection[Value] | None,
+) -> dict[Value, Any]:
+    value_type = engine.Value  # bound once: the loops below are hot
+    results: dict[Value, Any] = {}
+    check = bool(STATE.active) and STATE.local.anomaly
+    root._upstream = seed
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        upstream, node._upstream = node._upstream, None
+        if accumulate:
+            node.grad += upstream
+        if targets is None or node in targets:
+            results[node] = upstream
+        prim = node._prim
+        if prim is None:
+            continue
+        inputs = _local_inputs(node, prim.arity, create_graph)
+        for operand, partial in zip((node._a, node._b, node._c), prim.partials):  # noqa: B905
+            if type(operand) is value_type and operand.requires_grad:
+                if check:
+                    contribution = _checked_contribution(node, partial, inputs, upstream)
+                else:
+                    contribution = partial(*inputs) * upstream
+                previous = operand._upstream
+                operand._upstream = contribution if previous is None else previous + contribution
+                operand._pending -= 1
+                if operand._pending == 0:  # every consumer has passed its share
+                    ready.append(operand)
+    return results
+
+
+def _local_inputs(node: Value, arity: int, create_graph: bool) -> tuple[Any, ...]:
+    """The arguments of the node's partial rules: its inputs, then its output."""
+    value_type = engine.Value  # bound once: the loops below are hot
+    a, b, c = node._a, node._b, node._c
+    if create_graph:
+        return (a, node) if arity == 1 else (a, b, node) if arity == 2 else (a, b, c, node)
+    a = a.data if type(a) is value_type else a
+    if arity == 1:
+        return (a, node.data)
+    b = b.data if type(b) is value_type else b
+    if arity == 2:
+        return (a, b, node.data)
+    return (a, b, c.data if type(c) is value_type else c, node.data)
+
+
+def _checked_contribution(node: Value, partial: Any, inputs: tuple[Any, ...], upstream: Any) -> Any:
+    """``partial(*inputs) * upstream``, blaming a non-finite result on ``node``."""
+    local = STATE.local
+    local.anomaly = False  # ops recorded by the rule itself are part of node's backward
+    try:
+        contribution = partial(*inputs) * upstream
+    finally:
+        local.anomaly = True
+    if math.isfinite(float(contribution)):
+        return contribution
+    shown = ", ".join(repr(float(i)) for i in inputs[:-1])
+    site = creation_site(node) or "<not recorded: create the node inside detect_anomaly()>"
+    raise FloatingPointError(
+        f"detect_anomaly: the backward pass of {node.op}({shown}) produced the "
+        f"gradient {float(contribution)!r}; the node was created at {site}"
+    )
