@@ -14,8 +14,10 @@ strings ``"nan"``, ``"inf"`` and ``"-inf"``, the only strings read as numbers.
 Writing is atomic: the text goes to a temporary file in the same directory,
 is flushed and ``fsync``-ed, then renamed over ``path`` (``os.replace``), so an
 exception or a kill leaves either the old file or the new one, never half of
-one.  Loading only parses JSON and checks every field: it never runs code,
-and any malformed file raises ``ValueError``.
+one (after a kill, a stray ``.tmp-*.json`` may remain beside it).
+
+Loading only parses JSON and checks every field: it never runs code, and any
+malformed file raises ``ValueError``.
 
 >>> import os, tempfile
 >>> from autograd_tiny.nn import MLP

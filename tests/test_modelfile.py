@@ -5,6 +5,8 @@ import math
 import os
 import pickle
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +136,38 @@ def test_an_exception_in_the_middle_of_writing_leaves_the_old_file(
         nn.save(MLP(2, [3, 1], seed=9), path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.json"]
+    assert nn.load(path).state_dict() == MLP(2, [3, 1], activation="tanh", seed=1).state_dict()
+
+
+KILLED_MID_WRITE = """
+import os, signal, sys
+from autograd_tiny import nn
+real_fdopen = os.fdopen
+
+class Dying:
+    def __init__(self, handle):
+        self.handle = handle
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return False
+    def write(self, text):
+        self.handle.write(text[: len(text) // 2])
+        self.handle.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+os.fdopen = lambda *a, **k: Dying(real_fdopen(*a, **k))
+nn.save(nn.MLP(2, [3, 1], seed=9), sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_kill_in_the_middle_of_writing_leaves_the_old_file(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    before = path.read_bytes()
+    child = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE, str(path)], check=False)
+    assert child.returncode == -9
+    assert path.read_bytes() == before
     assert nn.load(path).state_dict() == MLP(2, [3, 1], activation="tanh", seed=1).state_dict()
 
 
