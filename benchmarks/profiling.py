@@ -7,7 +7,10 @@ Phases are timed without a profiler (cProfile's per-call overhead inflates
 small functions), and the garbage collector's own time is caught through
 ``gc.callbacks``; it is also inside whichever phase triggered it.  "free" is
 the time to drop the step's graph: reference counting frees an acyclic graph
-at once, a graph of cycles waits for the collector.
+at once, a graph of cycles waits for the collector.  For autograd_tiny the
+phases include ``topological_order()`` run alone on the step's graph, which
+backward may or may not use; the total leaves it out.  cProfile's columns are
+per step.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def _timed_step(engine: Engine) -> Step:
         root = loss()
         t.append(time.perf_counter())
         if order is not None:
-            order(root)  # the list is dropped at once: only the sort is timed
+            order(root)  # for comparison only: dropped at once, not used by backward
         t.append(time.perf_counter())
         zero_grad()
         engine.backward(root)
@@ -82,9 +85,9 @@ def _timed_step(engine: Engine) -> Step:
         t.append(time.perf_counter())
         del root
         t.append(time.perf_counter())
-        names = ("forward", "toposort alone", "backward", "update", "free")
+        names = ("forward", "topological_order() alone", "backward", "update", "free")
         times = {name: b - a for name, a, b in zip(names, t, t[1:], strict=False)}
-        return {**times, "total": t[-1] - t[0] - times["toposort alone"], "gc": gc_spent[0] - gc0}
+        return {**times, "total": t[-1] - t[0] - times["topological_order() alone"], "gc": gc_spent[0] - gc0}
 
     return run
 
@@ -126,11 +129,14 @@ def profile_listing(engine: Engine, steps: int, top: int) -> list[str]:
     stats = pstats.Stats(profiler, stream=io.StringIO())
     total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
     rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]  # type: ignore[attr-defined]
-    lines = ["| function | calls | own time | share | with callees |", "|---|---|---|---|---|"]
+    lines = [
+        "| function | calls | own time | share of all own time | with callees |",
+        "|---|---|---|---|---|",
+    ]
     for (path, line, name), (_, calls, own, cumulative, _) in rows:
         where = f"{Path(path).name}:{line} {name}" if line else name
         lines.append(
-            f"| `{where}` | {calls:,} | {own / steps * 1e3:.2f} ms | {own / total:.0%} | "
+            f"| `{where}` | {calls // steps:,} | {own / steps * 1e3:.2f} ms | {own / total:.0%} | "
             f"{cumulative / steps * 1e3:.2f} ms |"
         )
     return lines
@@ -152,7 +158,7 @@ def report(name: str, steps: int, top: int) -> str:
         "|---|---|---|",
     ]
     for phase, seconds in times.items():
-        if phase != "total" and (phase != "toposort alone" or hasattr(engine, "order")):
+        if phase != "total" and (phase != "topological_order() alone" or hasattr(engine, "order")):
             lines.append(f"| {phase} | {seconds * 1e3:.2f} ms | {seconds / total:.0%} |")
     if top:
         lines += [

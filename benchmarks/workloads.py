@@ -21,7 +21,7 @@ WORKLOADS: dict[str, str] = {
     "demo": "demo MLP step: MLP(2,[16,16,1]), {size} moons, hinge + 1e-4 L2, fwd+bwd+SGD",
     "online": "one-sample online SGD step, same network",
     "chain": "chain of {size:,} mixed ops (x·a, +0.01, relu, −b), fwd+bwd",
-    "sum": "sum of {size:,} products Σ xᵢ·yᵢ, fwd+bwd",
+    "sum": "sum of {size:,} products Σ xᵢ·yᵢ (twice as many ops), fwd+bwd",
 }
 
 
