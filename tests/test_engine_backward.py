@@ -9,6 +9,7 @@ one node nudged gives a finite difference for *any* node, interior or leaf.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograd_tiny import Value, apply, gradients, no_grad
+from autograd_tiny import Value, apply, detect_anomaly, gradients, no_grad
 from autograd_tiny.engine import topological_order
 from autograd_tiny.ops import BY_NAME, Primitive
 
@@ -188,3 +189,52 @@ def test_backward_on_a_value_made_under_no_grad_raises() -> None:
         y = x * 2.0
     with pytest.raises(RuntimeError, match="no_grad"):
         y.backward()
+
+
+def test_passes_in_many_threads_over_shared_nodes_agree() -> None:
+    shared = [Value(0.1 * i - 0.3) for i in range(6)]
+
+    def graph(k: int) -> Value:
+        y = shared[k % 6]
+        for i in range(40):
+            y = (y * shared[i % 6] + shared[(i + k) % 6]).tanh()
+        return y
+
+    expected = {k: [g.data for g in gradients(graph(k), shared)] for k in range(4)}
+    failures: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def work(k: int) -> None:
+        barrier.wait(10)
+        for _ in range(30):
+            root = graph(k)
+            if [g.data for g in gradients(root, shared)] != expected[k]:
+                failures.append(k)
+            (second,) = gradients(root, [shared[0]], create_graph=True)
+            gradients(second, shared)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not failures and not any(t.is_alive() for t in threads)
+    assert all(v.grad == 0.0 for v in shared)
+
+
+def test_a_pass_stopped_by_an_error_leaves_the_graph_usable() -> None:
+    def build() -> tuple[Value, Value, Value]:
+        x, w = Value(0.0), Value(2.0)
+        return x, w, (x.sqrt() * w + x * w) * 3.0
+
+    x, w, z = build()
+    tx, tw, twin = build()
+    for create_graph in (False, True):
+        with pytest.raises(FloatingPointError), detect_anomaly():
+            gradients(z, [x, w], create_graph=create_graph)
+    with pytest.raises(FloatingPointError), detect_anomaly():
+        z.backward()
+    z.backward()
+    twin.backward()
+    assert repr((x.grad, w.grad)) == repr((tx.grad, tw.grad))
+    assert [g.data for g in gradients(z * z, [w])] == [g.data for g in gradients(twin * twin, [tw])]

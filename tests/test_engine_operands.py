@@ -8,6 +8,7 @@ identity for ``==`` and ``hash``; ``float()`` and ``repr``.
 from __future__ import annotations
 
 import decimal
+import gc
 import math
 import operator
 from collections.abc import Callable
@@ -210,3 +211,19 @@ def test_gradients_rejects_what_is_not_a_value(bad: Any) -> None:
         gradients(bad, [x])
     with pytest.raises(TypeError):
         gradients(x * x, [x, bad])
+
+
+def test_a_node_refers_only_to_its_operands() -> None:
+    x, w = Value(2.0), Value(-0.5)
+    nodes = [x * w, (x * w).tanh(), x.fma(w, 1.0), 2.0**x, x.leaky_relu(0.1)]
+    for root in nodes:
+        root.backward()
+        gradients(root, [x, w], create_graph=True)
+    for node in [x, w, *nodes]:
+        assert not hasattr(node, "__dict__")  # __slots__: one small object per node
+        referents = gc.get_referents(node)
+        values = [r for r in referents if isinstance(r, Value)]
+        assert all(any(v is o for o in node.operands) for v in values)
+        # no closure, container or back-reference per node
+        kinds = {type(r) for r in referents} - {Value, float, str, bool, int, type(None), type}
+        assert kinds <= {type(node.primitive)}, kinds

@@ -246,27 +246,3 @@ def test_nothing_raises_on_special_values(prim: Primitive) -> None:
     everything = (True,) * prim.arity
     for xs in product(SPECIALS, repeat=prim.arity):
         run_everything(prim, xs, everything)
-
-
-# --- tanh and sigmoid to double precision, far into the tails ---------------------
-
-TAILS = st.one_of(st.floats(-1e300, 1e300), st.floats(-40.0, 40.0), st.floats(-800.0, 800.0))
-
-
-def _mp_exact(f: Callable[[Any], Any], x: float) -> float:
-    with mpmath.workdps(50):
-        return float(f(mpmath.mpf(x)))
-
-
-@given(x=TAILS)
-def test_tanh_and_its_derivative_to_double_precision(x: float) -> None:
-    assert same_float(Value(x).tanh().data, _mp_exact(mpmath.tanh, x), 2)
-    exact = _mp_exact(lambda t: mpmath.sech(t) ** 2, x)
-    assert same_float(grad(lambda v: v.tanh())(x), exact, 8), (x, exact)
-
-
-@given(x=TAILS)
-def test_sigmoid_and_its_derivative_to_double_precision(x: float) -> None:
-    assert same_float(Value(x).sigmoid().data, _mp_exact(_sigmoid, x), 2)
-    exact = _mp_exact(lambda t: _sigmoid(t) * _sigmoid(-t), x)
-    assert same_float(grad(lambda v: v.sigmoid())(x), exact, 8), (x, exact)
