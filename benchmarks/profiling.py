@@ -36,6 +36,7 @@ from benchmarks.engines import Engine, load_engine
 __all__ = ["count_graph", "main", "phases", "profile_listing"]
 
 Step = Callable[[], dict[str, float]]
+SORT = "topological_order() alone"
 
 
 def count_graph(root: Any) -> int:
@@ -85,9 +86,9 @@ def _timed_step(engine: Engine) -> Step:
         t.append(time.perf_counter())
         del root
         t.append(time.perf_counter())
-        names = ("forward", "topological_order() alone", "backward", "update", "free")
+        names = ("forward", SORT, "backward", "update", "free")
         times = {name: b - a for name, a, b in zip(names, t, t[1:], strict=False)}
-        return {**times, "total": t[-1] - t[0] - times["topological_order() alone"], "gc": gc_spent[0] - gc0}
+        return {**times, "total": t[-1] - t[0] - times[SORT], "gc": gc_spent[0] - gc0}
 
     return run
 
@@ -158,7 +159,7 @@ def report(name: str, steps: int, top: int) -> str:
         "|---|---|---|",
     ]
     for phase, seconds in times.items():
-        if phase != "total" and (phase != "topological_order() alone" or hasattr(engine, "order")):
+        if phase != "total" and (phase != SORT or hasattr(engine, "order")):
             lines.append(f"| {phase} | {seconds * 1e3:.2f} ms | {seconds / total:.0%} |")
     if top:
         lines += [
