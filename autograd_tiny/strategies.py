@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from . import nn
 from .engine import Value, apply
 from .ops import PRIMITIVES, Primitive
+
+if TYPE_CHECKING:
+    from .nn import MLP
 
 __all__ = ["values", "expressions", "mlps"]
 
@@ -154,9 +156,12 @@ def mlps(
     max_inputs: int = 3,
     max_layers: int = 2,
     max_width: int = 4,
-    activations: Sequence[str] = nn.ACTIVATIONS,
-) -> tuple[nn.MLP, list[float]]:
+    activations: Sequence[str] | None = None,
+) -> tuple[MLP, list[float]]:
     """Small ``nn.MLP``s with an input vector: ``(model, x)``.
+
+    ``activations`` (default: all of ``nn.ACTIVATIONS``) are drawn for the
+    hidden and the output layers; the seed is drawn too.
 
     >>> from hypothesis import given
     >>> @given(mlps())
@@ -165,10 +170,13 @@ def mlps(
     ...     assert len(x) == model.nin
     >>> test()
     """
+    from . import nn  # here, so that hypothesis' entry point loads only the engine
+
+    choices = tuple(nn.ACTIVATIONS if activations is None else activations)
     nin = draw(st.integers(1, max_inputs))
     nouts = draw(st.lists(st.integers(1, max_width), min_size=1, max_size=max_layers))
-    activation = draw(st.sampled_from(tuple(activations)))
-    output_activation = draw(st.sampled_from(tuple(activations)))
+    activation = draw(st.sampled_from(choices))
+    output_activation = draw(st.sampled_from(choices))
     model = nn.MLP(nin, nouts, activation, output_activation, seed=draw(st.integers(0, 2**16)))
     x = draw(st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=nin, max_size=nin))
     return model, x
