@@ -98,7 +98,7 @@ def evaluate(
     >>> evaluate(lambda x: x[0], [[0.2], [0.9]], [0, 1])  # 0/1 labels: threshold 0.5
     (None, 1.0)
     """
-    if len(X) != len(y) or not X:
+    if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"evaluate: X and y must be non-empty and as long, got {len(X)}, {len(y)}")
     judge = judge_for(y, loss, accuracy)
     with no_grad():

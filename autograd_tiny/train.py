@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,10 +124,11 @@ def _progress_bar(enabled: bool, epochs: int) -> Any:
 
 
 def _check(X: Any, y: Any, mode: Any, batch_size: Any, epochs: Any, l2: Any) -> None:
-    for name, seq in (("X", X), ("y", y)):
-        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
+    for name, seq in (("X", X), ("y", y)):  # lists, tuples, NumPy arrays: len and indexing
+        indexable = hasattr(seq, "__len__") and hasattr(seq, "__getitem__")
+        if isinstance(seq, (str, bytes, Mapping)) or not indexable:
             raise TypeError(f"fit: {name} must be a sequence, got {type(seq).__name__}")
-    if len(X) != len(y) or not X:
+    if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit: X and y must be non-empty and as long, got {len(X)} and {len(y)}")
     if mode not in MODES:
         raise ValueError(f"fit: mode must be one of {MODES}, got {mode!r}")

@@ -350,6 +350,7 @@ def test_a_real_tqdm_bar_runs(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         ({"y": [1, -1]}, ValueError, "as long"),
         ({"X": "ab"}, TypeError, "X must be a sequence, got str"),
+        ({"y": {0: 1}}, TypeError, "y must be a sequence, got dict"),
     ],
 )
 def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
@@ -372,3 +373,13 @@ def test_a_plain_function_can_be_trained_too() -> None:
         progress=False,
     )
     assert history.accuracy == [] and w.data == pytest.approx(2.0, abs=1e-6)
+
+
+def test_numpy_arrays_are_accepted_as_data() -> None:
+    np = pytest.importorskip("numpy")
+    X, y = small_moons()
+    a, b = nn.MLP(2, [3, 1], seed=0), nn.MLP(2, [3, 1], seed=0)
+    fit(a, X, y, loss=losses.hinge, optimizer=sgd(a, 0.1), epochs=2, progress=False)
+    fit(b, np.array(X), np.array(y), loss=losses.hinge, optimizer=sgd(b, 0.1), epochs=2,
+        progress=False)  # fmt: skip
+    assert a.state_dict() == b.state_dict()
