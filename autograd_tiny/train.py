@@ -182,13 +182,7 @@ def fit(
     judge = judge_for(y, loss, accuracy)
     if stop_when_all_correct and judge is None:
         raise ValueError("fit: stop_when_all_correct needs class labels or an accuracy function")
-    params = model.parameters() if l2 else []
-    if compiled is None:
-        step = make_step(model, X, y, loss, optimizer, float(l2), params)
-    else:
-        from .replay_fit import make_replayed_step
-
-        step = make_replayed_step(model, X, y, loss, optimizer, float(l2), compiled)
+    step = _choose_step(model, X, y, loss, optimizer, float(l2), compiled)
     rng, history, bar = random.Random(seed), History(), _progress_bar(progress, epochs)
     try:
         for epoch in range(1, epochs + 1):
@@ -207,6 +201,23 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _choose_step(
+    model: Any,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: Callable[[Any, Any], Value],
+    optimizer: Any,
+    l2: float,
+    compiled: str | None,
+) -> Step:
+    """The eager update of ``make_step``, or a recorded one replayed (``compiled``)."""
+    if compiled is None:
+        return make_step(model, X, y, loss, optimizer, l2, model.parameters() if l2 else [])
+    from .replay_fit import make_replayed_step
+
+    return make_replayed_step(model, X, y, loss, optimizer, l2, compiled)
 
 
 def _run_epoch(
