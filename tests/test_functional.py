@@ -217,3 +217,21 @@ def test_none_of_the_functional_api_touches_grad() -> None:
     hessian(f)(x, y)
     assert (x.grad, y.grad) == (7.0, -5.0)
     assert all(v.grad == 0.0 for v in made if isinstance(v, Value) and v not in (x, y))
+
+
+@given(x=SMALL, y=SMALL)
+def test_negative_argnums_count_from_the_end(x: float, y: float) -> None:
+    def f(a: Any, b: Any) -> Any:
+        return a * b.exp()
+
+    assert grad(f, argnums=-1)(Value(x), Value(y)).data == grad(f, argnums=1)(x, y)
+    assert grad(f, argnums=(-2, -1))(x, y) == grad(f, argnums=(0, 1))(x, y)
+
+
+@given(x=SMALL, s=SMALL)
+def test_a_value_grad_output_is_part_of_the_graph(x: float, s: float) -> None:
+    v, seed = Value(x), Value(s)
+    (g,) = gradients(v.sin() * v, [v], grad_output=seed, create_graph=True)
+    d_seed, d_v = gradients(g, [seed, v])
+    assert close(d_seed.data, math.cos(x) * x + math.sin(x), 1e-15)
+    assert close(d_v.data, s * (2 * math.cos(x) - x * math.sin(x)), 1e-12)
