@@ -231,7 +231,7 @@ def generate(tape: Tape, dialect: Dialect) -> str:
     backward = [*forward, *_backward_lines(tape, dialect, names)]
     return (
         _function("run(inputs, params)", run)
-        + "\n\n"
+        + "\n"
         + _function("value_and_grad(inputs, params, seed)", backward)
     )
 
@@ -258,8 +258,8 @@ def python_namespace() -> dict[str, Any]:
     )
 
 
-def compile_source(source: str, scope: dict[str, Any]) -> tuple[Callable[..., Any], ...]:
-    """Compile generated source (ours, never user data): ``(run, value_and_grad)``."""
+def compile_source(source: str, scope: dict[str, Any]) -> dict[str, Callable[..., Any]]:
+    """Compile generated source (ours, never user data) into its functions, by name."""
     code = compile(source, "<autograd_tiny generated>", "exec")
     exec(code, scope)
-    return scope["run"], scope["value_and_grad"]
+    return {name: scope[name] for name in ("run", "value_and_grad")}

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .codegen import Dialect, compile_source, generate, namespace
+from .ops import BY_NAME
 from .tape import Tape
 
 __all__ = ["NUMPY", "numpy_ops", "NumpyReplay", "import_numpy", "as_batch", "stack_samples"]
@@ -56,6 +57,7 @@ NUMPY = Dialect(
         "mul": ("{y} * {g}", "{x} * {g}"),
         "fma": ("{y} * {g}", "{x} * {g}", "{g}"),
         "neg": ("-{g}",),
+        "relu": ("({x} > 0.0) * {g}",),
     },
     accumulate="{g} = {g} + {c}",  # never +=: that would write into an array another name shares
     guard_true="not all_({cond})",
@@ -66,7 +68,11 @@ NUMPY = Dialect(
 
 
 def numpy_ops(np: Any) -> tuple[dict[str, Callable[..., Any]], dict[str, tuple[Any, ...]]]:
-    """Element-wise numpy forwards and partials, by op name, with the table's semantics."""
+    """Element-wise numpy forwards and partials, by op name, with the table's semantics.
+
+    Vectorised numpy for every op but ``pow``, whose special cases (``0 ** 0``,
+    negative bases) are taken from the table itself, one element at a time.
+    """
 
     div = np.divide  # not /: two Python floats (parameters, constants) would raise on 0
 
@@ -77,12 +83,15 @@ def numpy_ops(np: Any) -> tuple[dict[str, Callable[..., Any]], dict[str, tuple[A
     def softplus(x: Array) -> Array:
         return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
-    def dpow_dy(x: Array, y: Array, out: Array) -> Array:
-        return np.where((x == 0.0) & (y >= 0.0), 0.0, out * np.log(x))
+    def table(f: Callable[..., Any], arity: int) -> Callable[..., Array]:
+        """``f`` from the table itself, applied element by element (Python floats in)."""
+        ufunc = np.frompyfunc(f, arity, 1)
+        return lambda *args: np.asarray(ufunc(*args), dtype=float)
 
+    pow_ = BY_NAME["pow"]  # special cases at 0 and at negative bases: the table's own
     forward: dict[str, Callable[..., Any]] = {
         "div": np.divide,
-        "pow": np.power,
+        "pow": table(pow_.forward, 2),
         "exp": np.exp,
         "log": np.log,
         "sqrt": np.sqrt,
@@ -97,7 +106,7 @@ def numpy_ops(np: Any) -> tuple[dict[str, Callable[..., Any]], dict[str, tuple[A
     }
     partials: dict[str, tuple[Any, ...]] = {
         "div": (lambda x, y, out: div(1.0, y), lambda x, y, out: -div(out, y)),
-        "pow": (lambda x, y, out: y * np.power(x, y - 1.0), dpow_dy),
+        "pow": tuple(table(rule, 3) for rule in pow_.partials),
         "exp": (lambda x, out: out,),
         "log": (lambda x, out: div(1.0, x),),
         "sqrt": (lambda x, out: div(0.5, out),),
@@ -133,12 +142,13 @@ class NumpyReplay:
         self.source = generate(tape, NUMPY)
         scope = namespace(forward, partials)
         scope.update(all_=np.all, any_=np.any, zeros_like=np.zeros_like, reduce=self._reduce)
-        self._run, self._value_and_grad = compile_source(self.source, scope)
+        functions = compile_source(self.source, scope)
+        self._run, self._value_and_grad = functions["run"], functions["value_and_grad"]
 
     def _reduce(self, grads: tuple[Array, ...]) -> tuple[float, ...]:
         if not grads:
             return ()
-        return tuple(self.np.stack(grads).sum(axis=1).tolist())
+        return tuple(self.np.array(grads).sum(axis=1).tolist())  # np.array: 10× np.stack
 
     def run(self, inputs: Sequence[Array], params: Sequence[float]) -> Any:
         """The output for every sample of the batch (and the aux values, if any)."""

@@ -47,7 +47,8 @@ class _PythonReplay:
 
     def __init__(self, tape: Tape) -> None:
         self.source = generate(tape, PYTHON)
-        self.run, self.value_and_grad = compile_source(self.source, python_namespace())
+        functions = compile_source(self.source, python_namespace())
+        self.run, self.value_and_grad = functions["run"], functions["value_and_grad"]
 
 
 def _make_replay(tape: Tape, backend: str) -> Any:
