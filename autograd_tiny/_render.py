@@ -91,3 +91,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]
         """Render to a file, as ``graphviz.Digraph.render``."""
         find_renderer()
         return super().render(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        # Stable (no address), so notebooks saved with outputs diff cleanly.
+        nodes = sum(1 for line in self.body if "label=" in line)
+        return f"<Drawing of {nodes} graph nodes>"
