@@ -111,7 +111,28 @@ def test_from_type_draws_values_through_the_entry_point(x: Value) -> None:
 
 def test_the_entry_point_is_registered_in_the_installed_metadata() -> None:
     targets = [e.value for e in importlib.metadata.entry_points(group="hypothesis")]
-    assert "autograd_tiny.strategies:_hypothesis_setup_hook" in targets
+    assert "autograd_tiny._hypothesis_hook:setup" in targets
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["import autograd_tiny.strategies", "import hypothesis", "import autograd_tiny"],
+)
+def test_from_type_works_whichever_module_is_imported_first(first: str) -> None:
+    code = (
+        f"{first}\n"
+        "from hypothesis import given, strategies as st\n"
+        "from autograd_tiny import Value\n"
+        "from autograd_tiny.strategies import expressions\n"
+        "@given(st.from_type(Value), expressions())\n"
+        "def test(x, e):\n"
+        "    assert isinstance(x, Value) and isinstance(e[0], Value)\n"
+        "test()\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 def test_the_core_package_never_imports_hypothesis() -> None:
