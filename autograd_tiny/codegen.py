@@ -34,25 +34,15 @@ def value_and_grad(inputs, params, seed):
 from __future__ import annotations
 
 import keyword
-import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .ops import PRIMITIVES
-from .tape import Guard, GuardFailed, Tape
+from .tape import Guard, Tape
 
-__all__ = [
-    "Dialect",
-    "PYTHON",
-    "slot_names",
-    "generate",
-    "namespace",
-    "python_namespace",
-    "compile_source",
-]
+__all__ = ["Dialect", "PYTHON", "partial_name", "slot_names", "generate"]
 
 _LETTERS = "xyz"
 
@@ -238,28 +228,3 @@ def generate(tape: Tape, dialect: Dialect) -> str:
 
 def _function(signature: str, body: Sequence[str]) -> str:
     return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)
-
-
-def namespace(
-    forwards: dict[str, Callable[..., Any]], partials: dict[str, tuple[Callable[..., Any], ...]]
-) -> dict[str, Any]:
-    """The globals of generated code: op forwards and partials under their names."""
-    scope: dict[str, Any] = {"GuardFailed": GuardFailed, "inf": math.inf, "nan": math.nan}
-    scope.update(forwards)
-    for op, rules in partials.items():
-        scope.update((partial_name(op, i), rule) for i, rule in enumerate(rules))
-    return scope
-
-
-def python_namespace() -> dict[str, Any]:
-    """The globals for the python dialect: the table of primitives itself."""
-    return namespace(
-        {p.name: p.forward for p in PRIMITIVES}, {p.name: p.partials for p in PRIMITIVES}
-    )
-
-
-def compile_source(source: str, scope: dict[str, Any]) -> dict[str, Callable[..., Any]]:
-    """Compile generated source (ours, never user data) into its functions, by name."""
-    code = compile(source, "<autograd_tiny generated>", "exec")
-    exec(code, scope)
-    return {name: scope[name] for name in ("run", "value_and_grad")}

@@ -22,8 +22,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .codegen import Dialect, compile_source, generate, namespace
+from .codegen import Dialect, generate
 from .ops import BY_NAME
+from .python_backend import compile_source, namespace
 from .tape import Tape
 
 __all__ = ["NUMPY", "numpy_ops", "NumpyReplay", "import_numpy", "as_batch", "stack_samples"]

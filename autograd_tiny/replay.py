@@ -31,9 +31,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .codegen import PYTHON, compile_source, generate, python_namespace, slot_names
+from .codegen import slot_names
 from .engine import Value, as_float
 from .interpreter import Interpreter
+from .python_backend import PythonReplay
 from .tape import GuardError, GuardFailed, Tape, trace
 
 __all__ = ["BACKENDS", "record", "Program", "GuardError"]
@@ -42,20 +43,11 @@ BACKENDS: tuple[str, ...] = ("tape", "python", "numpy")
 _MAX_VARIANTS = 8  # recordings kept for code that alternates between branches
 
 
-class _PythonReplay:
-    """Generated straight-line Python for a tape, compiled once."""
-
-    def __init__(self, tape: Tape) -> None:
-        self.source = generate(tape, PYTHON)
-        functions = compile_source(self.source, python_namespace())
-        self.run, self.value_and_grad = functions["run"], functions["value_and_grad"]
-
-
 def _make_replay(tape: Tape, backend: str) -> Any:
     if backend == "tape":
         return Interpreter(tape)
     if backend == "python":
-        return _PythonReplay(tape)
+        return PythonReplay(tape)
     from .numpy_backend import NumpyReplay
 
     return NumpyReplay(tape)
@@ -138,6 +130,13 @@ class Program:
         self.recordings = 0
         first = [x.data if type(x) is Value else x for x in example_inputs]
         self._record(self._floats(first))
+
+    def __repr__(self) -> str:
+        t = self.tape
+        return (
+            f"<Program {self.backend}: {t.n_inputs} inputs, {t.n_params} params, "
+            f"{len(t.instructions)} ops, {len(t.guards)} guards, {self.recordings} recording(s)>"
+        )
 
     # --- recording ---------------------------------------------------------------
 
