@@ -15,7 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from autograd_tiny import Value, apply, enable_grad, no_grad
+from autograd_tiny import Value, apply, enable_grad, gradients, no_grad
 from autograd_tiny.ops import PRIMITIVES, Primitive
 
 BOUND = 1e3  # values and local derivatives stay checkable
@@ -34,7 +34,7 @@ def checkable(prim: Primitive, xs: list[float]) -> bool:
 
 
 class GradientMachine(RuleBasedStateMachine):
-    """Leaves, ops (recorded or under ``no_grad``), ``detach``, ``backward``, ``zero_grad``."""
+    """Leaves, ops (recorded or not), detach, backward, zero_grad and gradients()."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,6 +97,14 @@ class GradientMachine(RuleBasedStateMachine):
         root.zero_grad()
         for node in self._graph(root, trainable_only=False):
             self.expected[node] = 0.0
+
+    @precondition(lambda self: bool(self.order))
+    @rule(data=st.data())
+    def functional_gradients(self, data: st.DataObject) -> None:
+        root = self._pick(data)  # gradients() returns derivatives and leaves .grad alone
+        reference = self._reference(root) if root.requires_grad else {}
+        for node, g in zip(self.order, gradients(root, self.order), strict=True):
+            assert math.isclose(g.data, reference.get(node, 0.0), rel_tol=1e-9, abs_tol=1e-9)
 
     @invariant()
     def every_gradient_matches_the_reference(self) -> None:
