@@ -36,6 +36,7 @@ from __future__ import annotations
 import keyword
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -98,7 +99,8 @@ PYTHON = Dialect(
 
 
 def _identifier(label: str) -> str:
-    name = re.sub(r"\W", "_", label.strip())
+    # NFKC first: Python folds identifiers so, and "ｔａｎｈ" must not become tanh unseen.
+    name = re.sub(r"\W", "_", unicodedata.normalize("NFKC", label.strip()))
     if not name or not name.isidentifier():
         name = f"v_{name}"
     return name
@@ -160,7 +162,8 @@ def _forward_lines(tape: Tape, dialect: Dialect, names: Sequence[str]) -> list[s
 def _guard_line(index: int, guard: Guard, dialect: Dialect, names: Sequence[str]) -> str:
     cond = f"{names[guard.left]} {guard.op} {names[guard.right]}"
     test = (dialect.guard_true if guard.outcome else dialect.guard_false).format(cond=cond)
-    return f"if {test}: raise GuardFailed({index})  # {os.path.basename(guard.site)}"
+    site = re.sub(r"[^\w.:<>\[\] -]", "_", os.path.basename(guard.site))  # one comment line
+    return f"if {test}: raise GuardFailed({index})  # {site}"
 
 
 def _backward_lines(tape: Tape, dialect: Dialect, names: Sequence[str]) -> list[str]:

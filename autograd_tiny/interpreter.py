@@ -20,13 +20,13 @@ from typing import Any
 
 from .tape import GuardFailed, Instruction, Tape
 
-Rule = Callable[..., float]
-
 __all__ = ["Interpreter"]
+
+Rule = Callable[..., float]
 
 _FMA, _MUL, _ADD, _UNARY, _BINARY, _TERNARY = range(6)
 _SPECIAL = {"fma": _FMA, "mul": _MUL, "add": _ADD}
-COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
@@ -46,7 +46,7 @@ class Interpreter:
             for k, ins in enumerate(tape.instructions[: tape.n_backward])
         ]
         self._backward = tuple(reversed(backward))
-        self._guards = tuple((COMPARE[g.op], g.left, g.right, g.outcome) for g in tape.guards)
+        self._guards = tuple((_COMPARE[g.op], g.left, g.right, g.outcome) for g in tape.guards)
 
     def _run(self, inputs: Sequence[float], params: Sequence[float]) -> list[float]:
         values = [*inputs, *params, *self._constants]

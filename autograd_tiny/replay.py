@@ -57,7 +57,9 @@ def _parameters(params: Any) -> tuple[tuple[Value, ...], list[str]]:
     """A module's parameters, or an iterable of leaf ``Value``s, checked; and their names."""
     found = params.parameters() if hasattr(params, "parameters") else params
     if not isinstance(found, Iterable):
-        raise TypeError(f"params must be Values or a Module, got {type(params).__name__}")
+        raise TypeError(
+            f"params must be a sequence of Values or a Module, got {type(params).__name__}"
+        )
     values = tuple(found)
     for p in values:
         if type(p) is not Value:
@@ -92,7 +94,8 @@ def record(
 ) -> Program:
     """Run ``fn`` once on ``example_inputs`` and keep its graph for fast replay.
 
-    ``fn`` takes one ``Value`` per input and returns a ``Value`` (with
+    Example inputs are numbers or ``Value``s (whose labels name the inputs in
+    the generated source).  ``fn`` takes one ``Value`` per input and returns a ``Value`` (with
     ``has_aux``, a pair ``(output, aux)``: ``aux`` values are replayed too but
     not differentiated, as in JAX).  ``params`` (leaf ``Value``s or a
     ``Module``) are read afresh at every replay; any other leaf is a constant,
@@ -234,7 +237,8 @@ class Program:
         """Replay a batch one sample at a time: its samples need different graphs."""
         from .numpy_backend import import_numpy, stack_samples
 
-        columns = import_numpy().broadcast_arrays(*batch)
+        np = import_numpy()
+        columns = np.broadcast_arrays(*(np.atleast_1d(b) for b in batch))
         rows = [[float(c[i]) for c in columns] for i in range(max(c.size for c in columns))]
         if self._fallback is None:
             examples = [Value(x, label=n) for x, n in zip(rows[0], self._labels, strict=True)]

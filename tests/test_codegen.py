@@ -67,7 +67,8 @@ def test_a_network_reads_as_its_layers() -> None:
 
 
 @pytest.mark.parametrize(
-    "label", ["tanh", "seed", "params", "class", "1st", "a b", 'x"); import os; ("', "g_x", "x"]
+    "label",
+    ["tanh", "ｔａｎｈ", "seed", "params", "class", "1st", "a b", 'x"); import os; ("', "g_x", "x"],
 )
 def test_any_label_becomes_a_safe_unique_name(label: str) -> None:
     x, y = Value(1.0, label=label), Value(2.0, label="x")
@@ -91,6 +92,14 @@ def test_non_finite_constants_are_spelled_as_names() -> None:
     assert "inf" in program.source and "nan" in program.source
     out, (g,), _ = program.value_and_grad(2.0)
     assert math.isnan(out) and math.isnan(g)
+
+
+def test_a_strange_file_name_stays_inside_its_comment() -> None:
+    scope: dict[str, object] = {}
+    exec(compile("def f(x):\n    return x * 2.0 if x > 0 else x", "a\nimport os\n", "exec"), scope)
+    program = record(scope["f"], 1.0, backend="python")  # type: ignore[arg-type]
+    guard_line = next(line for line in program.source.splitlines() if "GuardFailed" in line)
+    assert guard_line.endswith("# a_import os_:2") and program.run(3.0) == 6.0
 
 
 def test_compile_cost_is_reported() -> None:

@@ -108,6 +108,7 @@ def test_samples_that_branch_differently_are_replayed_one_by_one() -> None:
     batch = np.array([1.0, -3.0, 2.0])
     out, (g,), _ = record(fn, 1.0, backend="numpy").value_and_grad(batch)
     assert out.tolist() == [2.0, 9.0, 4.0] and g.tolist() == [2.0, -6.0, 2.0]
+    assert record(fn, 1.0, backend="numpy").run(-2.0).tolist() == [4.0]  # a number, one sample
     with pytest.raises(GuardError, match=r"x0 > 0\.0"):
         record(fn, 1.0, backend="numpy", strict=True).run(batch)
 

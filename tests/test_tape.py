@@ -281,8 +281,12 @@ def test_record_checks_its_arguments() -> None:
         record(lambda x: x, 1.0, backend="cuda")
     with pytest.raises(TypeError, match="must return a Value, got float"):
         record(lambda x: 3.0, 1.0)
+    with pytest.raises(TypeError, match="a sequence of Values or a Module, got Value"):
+        record(lambda x: x, 1.0, params=w)
     with pytest.raises(TypeError, match="params must be Values, got float"):
         record(lambda x: x, 1.0, params=[1.0])
+    with pytest.raises(ValueError, match="given twice"):
+        record(lambda x: x * w, 1.0, params=[w, w])
     with pytest.raises(ValueError, match="must be a leaf"):
         record(lambda x: x, 1.0, params=[w * 2.0])
     with pytest.raises(TypeError, match="real number, got str"):
