@@ -1,7 +1,8 @@
 """The README: its two set-up commands, CI's command, and examples that really run.
 
-pytest runs README.md as a doctest file (``--doctest-glob``); the last test
-here runs its examples too, so that ``pytest tests/`` alone covers them.
+pytest runs README.md as a doctest file (``--doctest-glob``), which silently
+skips a ```python block without ``>>>`` prompts: every block must have them.
+The last test runs the examples too, so that ``pytest tests/`` alone covers them.
 """
 
 from __future__ import annotations
@@ -104,6 +105,16 @@ def test_pytest_runs_the_readme_as_doctests() -> None:
     options = PYPROJECT["tool"]["pytest"]["ini_options"]
     assert "README.md" in options["testpaths"]
     assert "--doctest-glob=README.md" in options["addopts"].split()
+
+
+def test_every_python_block_is_a_doctest() -> None:
+    blocks = FENCE.findall(README)
+    assert blocks
+    for lang, body in blocks:
+        if lang.lower().startswith("py"):
+            assert lang == "python", f"use ```python, not ```{lang}"
+            assert body.lstrip().startswith(">>> "), f"a python block without >>>:\n{body}"
+            assert body.endswith("\n\n"), f"a blank line must end the block:\n{body}"
 
 
 def test_the_readmes_examples_pass() -> None:
