@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_tiny import Value, detect_anomaly, gradients
+from autograd_tiny import Value, detect_anomaly, grad, gradients, no_grad
 
 THIS_FILE = __file__
 
@@ -138,3 +138,20 @@ def test_anomaly_mode_in_one_thread_does_not_affect_another() -> None:
         done.set()
         thread.join(10)
     assert out.data != out.data  # nan, and no FloatingPointError in this thread
+
+
+def test_anomaly_under_no_grad_still_checks_the_forward() -> None:
+    with no_grad(), detect_anomaly(), pytest.raises(FloatingPointError, match="log"):
+        Value(-1.0).log()
+
+
+def test_anomaly_names_the_line_inside_a_function_given_to_grad() -> None:
+    sites: list[str] = []
+
+    def f(x: Value) -> Value:
+        sites.append(next_line())
+        return (x - 1.0).sqrt() * 2.0
+
+    with detect_anomaly(), pytest.raises(FloatingPointError) as error:
+        grad(f)(1.0)
+    assert "sqrt" in str(error.value) and sites[0] in str(error.value)
