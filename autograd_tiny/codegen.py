@@ -12,14 +12,14 @@ primitives (or, for the numpy dialect, their element-wise numpy versions).
 >>> print(generate(trace(lambda x: (w * x).tanh(), [x], [w]), PYTHON))
 def run(inputs, params):
     (x,) = inputs
-    (w,) = params
+    (w,) = [p.data for p in params]
     mul1 = w * x
     tanh1 = tanh(mul1)
     return tanh1
 <BLANKLINE>
-def value_and_grad(inputs, params, seed):
+def value_and_grad(inputs, params, seed, into_grad=False):
     (x,) = inputs
-    (w,) = params
+    (w,) = [p.data for p in params]
     mul1 = w * x
     tanh1 = tanh(mul1)
     # backward: the chain rule, from the output back to the leaves
@@ -27,7 +27,10 @@ def value_and_grad(inputs, params, seed):
     g_mul1 = dtanh_dx(mul1, tanh1) * g_tanh1
     g_w = x * g_mul1
     g_x = w * g_mul1
-    return tanh1, (g_x,), (g_w,)
+    if not into_grad:
+        return tanh1, (g_x,), (g_w,)
+    params[0].grad += g_w
+    return tanh1
 <BLANKLINE>
 """
 
@@ -74,6 +77,7 @@ class Dialect:
     guard_false: str = "{cond}"
     zero: str = "0.0"
     reduce: str = "{grads}"
+    into_grad: bool = False  # value_and_grad(..., into_grad=True) adds into .grad instead
 
 
 _ARITHMETIC = {
@@ -95,6 +99,7 @@ PYTHON = Dialect(
     name="python",
     forward={**_ARITHMETIC, "relu": "0.0 if {x} <= 0.0 else {x}"},
     partials={**_ARITHMETIC_PARTIALS, "relu": ("({x} > 0.0) * {g}",)},
+    into_grad=True,
 )
 
 
@@ -145,7 +150,7 @@ def _forward_lines(tape: Tape, dialect: Dialect, names: Sequence[str]) -> list[s
     if n_in:
         lines.append(f"{_tuple(names[:n_in])} = inputs")
     if n_par:
-        lines.append(f"{_tuple(names[n_in : n_in + n_par])} = params")
+        lines.append(f"{_tuple(names[n_in : n_in + n_par])} = [p.data for p in params]")
     for k, ins in enumerate(tape.instructions):
         args = [names[s] for s in ins.operands]
         template = dialect.forward.get(ins.prim.name)
@@ -196,16 +201,23 @@ def _backward_lines(tape: Tape, dialect: Dialect, names: Sequence[str]) -> list[
             else:
                 call = ", ".join([*(names[s] for s in ins.operands), names[out]])
                 add(slot, f"{partial_name(ins.prim.name, i)}({call}) * {grad_names[out]}")
-    lines.append(_return_line(tape, dialect, names, grad_names))
-    return lines
+    return lines + _return_line(tape, dialect, names, grad_names)
 
 
-def _return_line(tape: Tape, dialect: Dialect, names: Sequence[str], grads: Sequence[str]) -> str:
+def _return_line(
+    tape: Tape, dialect: Dialect, names: Sequence[str], grads: Sequence[str]
+) -> list[str]:
     n_in, n_par = tape.n_inputs, tape.n_params
     leaf_grads = [g or dialect.zero for g in grads[: n_in + n_par]]
     inputs = leaf_grads[:n_in] if all(tape.needs_grad[:n_in]) else []
     params = dialect.reduce.format(grads=_tuple(leaf_grads[n_in:]))
-    return f"return {names[tape.output]}, {_tuple(inputs)}, {params}{_aux(tape, names)}"
+    out = f"{names[tape.output]}{_aux(tape, names)}"
+    returned = f"return {names[tape.output]}, {_tuple(inputs)}, {params}{_aux(tape, names)}"
+    if not dialect.into_grad:
+        return [returned]
+    # Written out rather than a loop: this runs once per replayed sample.
+    added = [f"params[{k}].grad += {g}" for k, g in enumerate(grads[n_in : n_in + n_par]) if g]
+    return ["if not into_grad:", f"    {returned}", *added, f"return {out}"]
 
 
 def _aux(tape: Tape, names: Sequence[str]) -> str:
@@ -217,15 +229,21 @@ def _tuple(items: Sequence[str]) -> str:
 
 
 def generate(tape: Tape, dialect: Dialect) -> str:
-    """The source of ``run(inputs, params)`` and ``value_and_grad(inputs, params, seed)``."""
+    """The source of ``run(inputs, params)`` and ``value_and_grad(inputs, params, seed)``.
+
+    ``params`` are the parameter ``Value``s, read at the top.  In the python
+    dialect ``value_and_grad(..., into_grad=True)`` adds the parameters'
+    gradients into their ``.grad`` and returns only the output.
+    """
     names = slot_names(tape)
     forward = _forward_lines(tape, dialect, names)
     run = [*forward, f"return {names[tape.output]}{_aux(tape, names)}"]
     backward = [*forward, *_backward_lines(tape, dialect, names)]
+    into_grad = ", into_grad=False" if dialect.into_grad else ""
     return (
         _function("run(inputs, params)", run)
         + "\n"
-        + _function("value_and_grad(inputs, params, seed)", backward)
+        + _function(f"value_and_grad(inputs, params, seed{into_grad})", backward)
     )
 
 

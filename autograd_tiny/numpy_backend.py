@@ -11,7 +11,7 @@ optional ``numpy`` extra and is imported only when this backend is used.
 >>> from autograd_tiny.tape import trace
 >>> w = Value(2.0)
 >>> replay = NumpyReplay(trace(lambda x: (w * x).relu(), [Value(1.0)], [w]))
->>> out, (gx,), (gw,) = replay.value_and_grad(as_batch([[1.0, -1.0, 3.0]]), [w.data], 1.0)
+>>> out, (gx,), (gw,) = replay.value_and_grad(as_batch([[1.0, -1.0, 3.0]]), [w], 1.0)
 >>> out.tolist(), gx.tolist(), gw
 ([2.0, 0.0, 6.0], [2.0, 0.0, 2.0], 4.0)
 """
@@ -151,7 +151,7 @@ class NumpyReplay:
             return ()
         return tuple(self.np.array(grads).sum(axis=1).tolist())  # np.array: 10× np.stack
 
-    def run(self, inputs: Sequence[Array], params: Sequence[float]) -> Any:
+    def run(self, inputs: Sequence[Array], params: Sequence[Any]) -> Any:
         """The output for every sample of the batch (and the aux values, if any)."""
         size = max((self.np.size(x) for x in inputs), default=1)
         with self.np.errstate(all="ignore"):
@@ -161,9 +161,12 @@ class NumpyReplay:
         return self._full(result, size)
 
     def value_and_grad(
-        self, inputs: Sequence[Array], params: Sequence[float], seed: float
+        self, inputs: Sequence[Array], params: Sequence[Any], seed: float
     ) -> tuple[Any, ...]:
-        """Outputs and input gradients per sample; parameter gradients summed."""
+        """Outputs and input gradients per sample; parameter gradients summed.
+
+        ``params`` are the parameter ``Value``s (the generated code reads ``.data``).
+        """
         np = self.np
         size = max((np.size(x) for x in inputs), default=1)
         with np.errstate(all="ignore"):

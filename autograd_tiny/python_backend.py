@@ -8,7 +8,7 @@ replayed numbers are the eager engine's.
 >>> from autograd_tiny.tape import trace
 >>> w = Value(3.0)
 >>> replay = PythonReplay(trace(lambda x: w * x * x, [Value(1.0)], [w]))
->>> replay.value_and_grad([2.0], [w.data], 1.0)
+>>> replay.value_and_grad([2.0], [w], 1.0)
 (12.0, (12.0,), (4.0,))
 """
 

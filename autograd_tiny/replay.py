@@ -194,6 +194,9 @@ class Program:
 
     def backward(self, *inputs: Any, seed: Any = 1.0) -> Any:
         """Add the parameters' gradients into their ``.grad``; return the output (and aux)."""
+        if self.backend == "python":  # the generated code adds them itself
+            result = self._replay("value_and_grad", inputs, as_float(seed, "seed"), True)
+            return (result[0], self._aux(result[1])) if self.options.has_aux else result
         out, _, grads = self.value_and_grad(*inputs, seed=seed)
         for p, g in zip(self.params, grads, strict=True):
             p.grad += g
@@ -204,7 +207,8 @@ class Program:
 
     def _replay(self, method: str, inputs: Sequence[Any], *extra: Any) -> Any:
         values = self._batch(inputs) if self.backend == "numpy" else self._floats(inputs)
-        params = [p.data for p in self.params]
+        # generated code reads the parameters' .data itself; the tape wants floats
+        params = [p.data for p in self.params] if self.backend == "tape" else self.params
         failed = None
         for tape, replay, _ in self._variants:
             try:

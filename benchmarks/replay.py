@@ -1,14 +1,15 @@
 """Record once, replay fast: the demo and online steps replayed by each backend.
 
-    python benchmarks/replay.py            # about a minute
-    python benchmarks/replay.py --quick    # a few seconds
+    python benchmarks/replay.py            # about two minutes
+    python benchmarks/replay.py --quick    # about twenty seconds
 
 The same workloads as run.py (micrograd's demo step: MLP(2,[16,16,1]) on 100
 moons, hinge loss + 1e-4 L2, forward, backward and SGD; and the one-sample
 online step), in one process: plain floats doing only the forward (the anchor),
 the eager engine, and ``autograd_tiny.replay`` programs recorded once and
-replayed by the ``tape``, ``python`` and ``numpy`` backends.  Ratios are paired
-per round against the floats' forward, then the median [lowest–highest].
+replayed by the ``tape``, ``python`` and ``numpy`` backends.  Each timing lasts
+at least 0.2 s; ratios are paired per round against the floats' forward, then
+the median [lowest–highest] over 11 rounds.
 Before timing, every variant's loss and gradients must match the eager
 engine's to 1e-9.
 """
@@ -110,54 +111,55 @@ def _check(workload: str) -> float:
     return worst
 
 
-def _time(fn: Callable[[], Any], reps: int) -> float:
-    start = time.perf_counter()
-    for _ in range(reps):
+def _time(fn: Callable[[], Any], min_seconds: float) -> float:
+    """Seconds per call of ``fn``, repeated until ``min_seconds`` have passed."""
+    calls, start = 0, time.perf_counter()
+    while True:
         fn()
-    return (time.perf_counter() - start) / reps
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return elapsed / calls
+
+
+def _row(workload: str, rounds: int, min_seconds: float) -> tuple[str, str]:
+    """One table row, engines taking turns each round; and the cross-check note."""
+    worst = _check(workload)
+    variants = {"floats": prepare(Floats(), workload), "eager": prepare(AutogradTiny(), workload)}
+    for backend in BACKENDS:
+        variants[backend] = sgd(*replay_step(backend, workload))
+    names = list(variants)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            variants[name]()  # warm
+            times[name].append(_time(variants[name], min_seconds))
+    cells = [workload, format_seconds(sorted(times["floats"])[rounds // 2])]
+    cells += [format_ratio(paired_ratios(times[n], times["floats"])) for n in names[1:]]
+    cells.append(format_seconds(_compile_seconds()))
+    note = f"{workload}: every backend matches the eager engine to {worst:.1e}"
+    return "| " + " | ".join(cells) + " |", note
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print a Markdown table of ratios against the plain-float forward."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds")
-    parser.add_argument(
-        "--tiny", action="store_true", help="a smoke run (tests): meaningless numbers"
-    )
+    parser.add_argument("--tiny", action="store_true", help="a smoke run (tests)")
     args = parser.parse_args(argv)
-    # (rounds, iterations per timing of the demo step, of the online step)
-    count, demo_reps, online_reps = (
-        (1, 1, 1) if args.tiny else (3, 2, 100) if args.quick else (11, 6, 300)
-    )
-    notes: list[str] = []
+    # rounds, and how long each timing sample lasts at least
+    rounds, seconds = (1, 0.0) if args.tiny else (3, 0.02) if args.quick else (11, 0.2)
     lines = [
         "| workload | plain floats, forward | eager autograd_tiny | "
         + " | ".join(f"replay: {b}" for b in BACKENDS)
         + " | compile (python) |",
         "|---|---|---|" + "---|" * (len(BACKENDS) + 1),
     ]
-    for workload, reps in (("demo", demo_reps), ("online", online_reps)):
-        worst = _check(workload)
-        notes.append(f"{workload}: every backend matches the eager engine to {worst:.1e}")
-        variants = {
-            "floats": prepare(Floats(), workload),
-            "eager": prepare(AutogradTiny(), workload),
-        }
-        for backend in BACKENDS:
-            variants[backend] = sgd(*replay_step(backend, workload))
-        times: dict[str, list[float]] = {name: [] for name in variants}
-        names = list(variants)
-        for r in range(count):
-            order = names[r % len(names) :] + names[: r % len(names)]
-            for name in order:
-                variants[name]()  # warm
-                times[name].append(_time(variants[name], reps))
-        compile_cost = _compile_seconds()
-        cells = [workload, format_seconds(sorted(times["floats"])[count // 2])]
-        for name in names[1:]:
-            cells.append(format_ratio(paired_ratios(times[name], times["floats"])))
-        cells.append(format_seconds(compile_cost))
-        lines.append("| " + " | ".join(cells) + " |")
+    notes = []
+    for workload in ("demo", "online"):
+        row, note = _row(workload, rounds, seconds)
+        lines.append(row)
+        notes.append(note)
     print("\n".join([*lines, "", *(f"- {note}" for note in notes)]))
     return 0
 

@@ -43,7 +43,7 @@ def test_the_source_has_one_line_per_op_and_named_variables() -> None:
     assert run == [
         "def run(inputs, params):",
         "    (x,) = inputs",
-        "    (w, b) = params",
+        "    (w, b) = [p.data for p in params]",
         "    mul1 = w * x",
         "    add1 = mul1 + b",
         "    tanh1 = tanh(add1)",
@@ -59,7 +59,7 @@ def test_a_network_reads_as_its_layers() -> None:
     body = program.source.split("\n\n")[1]
     assert "(w0_0_0, w0_0_1, b0_0, w0_1_0" in body
     statements = [line for line in body.strip().splitlines()[1:] if "#" not in line]
-    one_statement = r"    (\(?[\w, ]+\)? \+?= (?!.* = )[^;]+|return .+)"
+    one_statement = r" +(\(?[\w, ]+\)? \+?= (?!.* = )[^;]+|return .+|if not into_grad:|\S+ \+= \S+)"
     assert all(re.fullmatch(one_statement, s) for s in statements)
     forward = body.split("# backward")[0].strip().splitlines()[3:]
     assert len(forward) == len(program.tape.instructions)
