@@ -112,7 +112,9 @@ def test_gradients_accumulate_scale_with_the_seed_and_clear(recipe: Recipe, seed
     root.zero_grad()
     assert all(n.grad == 0.0 for n in topological_order(root, trainable_only=False))
     root.backward(seed)
-    assert grads_of(nodes) == [seed * g for g in once]
+    # exact but for rounding where a product underflows to a subnormal
+    scaled = zip(grads_of(nodes), once, strict=True)
+    assert all(abs(g - seed * g1) <= 1e-15 * abs(g) + 1e-300 for g, g1 in scaled)
 
 
 @given(x=SMALL)
