@@ -85,31 +85,41 @@ def backpropagate(
     the chain rule lives.
     """
     with _PASS_LOCK:
-        visited = _count_consumers(root)
+        interior = _count_consumers(root)
+        leaves: list[Value] = []
         try:
-            return _chain_rule(root, seed, create_graph, accumulate, targets)
+            results = _chain_rule(root, seed, create_graph, accumulate, targets, leaves)
         except BaseException:  # leave no stale scratch state for the next pass
-            for node in visited:
+            for node in interior + leaves:
                 node._upstream, node._pending = None, 0
             raise
+        for leaf in leaves:  # a leaf's gradient is complete only once the pass is over
+            leaf_grad, leaf._upstream = leaf._upstream, None
+            if accumulate:
+                leaf.grad += leaf_grad
+            if targets is None or leaf in targets:
+                results[leaf] = leaf_grad
+        return results
 
 
 def _count_consumers(root: Value) -> list[Value]:
-    """Set each node's ``_pending`` to its number of consumers; returns the nodes."""
+    """Set each interior node's ``_pending`` to its number of consumers.
+
+    Leaves are not counted: they have nothing to pass on, so the chain rule
+    hands them their gradient at once instead of scheduling them.
+    """
     value_type = engine.Value  # bound once: the loops below are hot
-    visited = [root]
+    interior = [root]
     stack = [root]
     while stack:
         node = stack.pop()
-        if node._prim is None:
-            continue
         for operand in (node._a, node._b, node._c):
-            if type(operand) is value_type and operand.requires_grad:
+            if type(operand) is value_type and operand.requires_grad and operand._prim is not None:
                 if operand._pending == 0:  # first time seen
                     stack.append(operand)
-                    visited.append(operand)
+                    interior.append(operand)
                 operand._pending += 1
-    return visited
+    return interior
 
 
 def _chain_rule(
@@ -118,7 +128,13 @@ def _chain_rule(
     create_graph: bool,
     accumulate: bool,
     targets: Collection[Value] | None,
+    leaves: list[Value],
 ) -> dict[Value, Any]:
+    """The pass over the interior nodes, consumers first.
+
+    A leaf passes nothing on, so it is never scheduled: its shares add up in
+    its ``_upstream`` and it is listed in ``leaves`` for the caller to finish.
+    """
     value_type = engine.Value  # bound once: the loops below are hot
     results: dict[Value, Any] = {}
     check = bool(STATE.active) and STATE.local.anomaly
@@ -132,10 +148,27 @@ def _chain_rule(
         if targets is None or node in targets:
             results[node] = upstream
         prim = node._prim
-        if prim is None:
+        if prim is None:  # only a root can be a leaf here
             continue
-        inputs = _local_inputs(node, prim.arity, create_graph)
-        for operand, partial in zip((node._a, node._b, node._c), prim.partials):  # noqa: B905
+        a, b, c = operands = (node._a, node._b, node._c)
+        if create_graph:
+            inputs = _graph_inputs(node, prim.arity)
+        elif prim.arity == 1:  # the float path, written out: it runs once per node
+            inputs = (a.data if type(a) is value_type else a, node.data)
+        elif prim.arity == 2:
+            inputs = (
+                a.data if type(a) is value_type else a,
+                b.data if type(b) is value_type else b,
+                node.data,
+            )
+        else:
+            inputs = (
+                a.data if type(a) is value_type else a,
+                b.data if type(b) is value_type else b,
+                c.data if type(c) is value_type else c,
+                node.data,
+            )
+        for operand, partial in zip(operands, prim.partials):  # noqa: B905
             if type(operand) is value_type and operand.requires_grad:
                 if check:
                     contribution = _checked_contribution(node, partial, inputs, upstream)
@@ -143,25 +176,20 @@ def _chain_rule(
                     contribution = partial(*inputs) * upstream
                 previous = operand._upstream
                 operand._upstream = contribution if previous is None else previous + contribution
+                if operand._prim is None:  # a leaf passes nothing on: no need to schedule it
+                    if previous is None:
+                        leaves.append(operand)
+                    continue
                 operand._pending -= 1
                 if operand._pending == 0:  # every consumer has passed its share
                     ready.append(operand)
     return results
 
 
-def _local_inputs(node: Value, arity: int, create_graph: bool) -> tuple[Any, ...]:
-    """The arguments of the node's partial rules: its inputs, then its output."""
-    value_type = engine.Value  # bound once: the loops below are hot
-    a, b, c = node._a, node._b, node._c
-    if create_graph:
-        return (a, node) if arity == 1 else (a, b, node) if arity == 2 else (a, b, c, node)
-    a = a.data if type(a) is value_type else a
-    if arity == 1:
-        return (a, node.data)
-    b = b.data if type(b) is value_type else b
-    if arity == 2:
-        return (a, b, node.data)
-    return (a, b, c.data if type(c) is value_type else c, node.data)
+def _graph_inputs(node: Value, arity: int) -> tuple[Any, ...]:
+    """The arguments of the node's partial rules as nodes: its inputs, then itself."""
+    operands = (node._a, node._b, node._c)[:arity]
+    return (*operands, node)
 
 
 def _checked_contribution(node: Value, partial: Any, inputs: tuple[Any, ...], upstream: Any) -> Any:
