@@ -113,7 +113,10 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
     def wrapper(*xs: Any) -> list[list[float]]:
         leaves = [Value(x.data if isinstance(x, Value) else x) for x in xs]
         with enable_grad():
-            first = gradients(f(*leaves), leaves, create_graph=True)
+            out = f(*leaves)
+            if not isinstance(out, Value):  # a constant function: all zeros
+                out = Value(as_float(out, "the function's result"), requires_grad=False)
+            first = gradients(out, leaves, create_graph=True)
         return [[g.data for g in gradients(row, leaves)] for row in first]
 
     return wrapper

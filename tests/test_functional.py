@@ -235,3 +235,7 @@ def test_a_value_grad_output_is_part_of_the_graph(x: float, s: float) -> None:
     d_seed, d_v = gradients(g, [seed, v])
     assert close(d_seed.data, math.cos(x) * x + math.sin(x), 1e-15)
     assert close(d_v.data, s * (2 * math.cos(x) - x * math.sin(x)), 1e-12)
+
+
+def test_hessian_of_a_constant_function_is_zero() -> None:
+    assert hessian(lambda a, b: 3.0)(1.0, 2.0) == [[0.0, 0.0], [0.0, 0.0]]
