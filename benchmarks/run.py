@@ -7,7 +7,8 @@ Every engine runs in its own worker process.  Engines take turns in rounds
 (A B, B A, …) and each ratio is paired: the engine's time over the anchor's
 time in the same round, then the median over rounds.  Before any timing, the
 engines' losses and gradients on the same weights and data must agree to 1e-9.
-Progress goes to stderr; stdout gets the Markdown for the README.
+Progress goes to stderr; stdout gets the Markdown for the README, ending with
+benchmarks/replay.py's table of the same steps recorded once and replayed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import replay
 from benchmarks.driver import (
     WorkerError,
     WorkerProcess,
@@ -210,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"[{elapsed(start)}] done")
     body = [table(rows, list(versions)), "", *probes, "", *(f"- {note}" for note in notes)]
     print("\n".join(_header(mode, versions, load, plan) + body))
+    if "autograd_tiny" in versions:  # the same steps recorded once and replayed
+        _log(f"[{elapsed(start)}] replay backends (benchmarks/replay.py)")
+        print("\nRecord once, replay fast: ratios against the plain-float forward\n")
+        replay.main([] if mode == "full" else [f"--{mode}"])
     return 0
 
 
