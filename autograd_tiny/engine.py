@@ -1,4 +1,4 @@
-"""``Value``: a scalar node of a computation graph, and the backward pass.
+"""``Value``: a scalar node of a computation graph, and the recording of ops.
 
 A node holds its number (``data``), its accumulated gradient (``grad``), the
 primitive that made it and up to three operands.  An operand is another
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from typing import Any, final
 
 from . import ops
@@ -241,31 +242,17 @@ class Value:
 
     # --- comparisons and conversions ------------------------------------------
 
-    # A recording (autograd_tiny.tape) watches comparisons: they are the
-    # branches of user code, which replaying a recorded graph must guard.
     def __lt__(self, other: Any) -> bool:
-        result = self.data < _compared(other)
-        if _comparison_observer is not None:
-            _comparison_observer("<", self, other, result)
-        return result
+        return _compare("<", operator.lt, self, other)
 
     def __le__(self, other: Any) -> bool:
-        result = self.data <= _compared(other)
-        if _comparison_observer is not None:
-            _comparison_observer("<=", self, other, result)
-        return result
+        return _compare("<=", operator.le, self, other)
 
     def __gt__(self, other: Any) -> bool:
-        result = self.data > _compared(other)
-        if _comparison_observer is not None:
-            _comparison_observer(">", self, other, result)
-        return result
+        return _compare(">", operator.gt, self, other)
 
     def __ge__(self, other: Any) -> bool:
-        result = self.data >= _compared(other)
-        if _comparison_observer is not None:
-            _comparison_observer(">=", self, other, result)
-        return result
+        return _compare(">=", operator.ge, self, other)
 
     def __float__(self) -> float:
         return self.data
@@ -294,6 +281,15 @@ class Value:
         from .serialize import restore_state
 
         restore_state(self, state)
+
+
+def _compare(symbol: str, op: Any, value: Value, other: Any) -> bool:
+    result: bool = op(value.data, _compared(other))
+    # A recording (autograd_tiny.tape) watches comparisons: they are the
+    # branches of user code, which replaying a recorded graph must guard.
+    if _comparison_observer is not None:
+        _comparison_observer(symbol, value, other, result)
+    return result
 
 
 def _compared(other: Any) -> float:
