@@ -118,13 +118,15 @@ def _write_pictures(
         print(f"wrote {picture}")
         sample = loss(model(X[0]), y[0])
         sample.backward()  # so the drawing shows one sample's gradients
-        drawing = draw_dot(sample, module=model)
+        try:
+            drawing = draw_dot(sample, module=model)
+        except ValueError as too_large:  # above draw_dot's max_nodes: laying it out would crawl
+            print(f"skipped {graph}: {too_large}")
+            return
         graph.write_bytes(drawing.pipe(format="svg"))
         print(f"wrote {graph}: the graph of sample 0's loss")
     except OSError as error:
         raise CommandError(f"--out: {error}") from None
-    except ValueError as too_large:  # above draw_dot's max_nodes: laying it out would crawl
-        print(f"skipped {graph}: {too_large}")
 
 
 def _save(model: nn.MLP, path: Path) -> None:

@@ -58,7 +58,8 @@ def partial_name(op: str, index: int) -> str:
 
 # Names the generated code uses for itself; labels never take them.
 _RESERVED = {
-    *("inputs", "params", "seed", "inf", "nan", "GuardFailed", "zeros_like", "reduce"),
+    *("inputs", "params", "seed", "into_grad", "inf", "nan", "GuardFailed"),
+    *("zeros_like", "reduce", "all_", "any_"),
     *(p.name for p in PRIMITIVES),
     *(partial_name(p.name, i) for p in PRIMITIVES for i in range(p.arity)),
     *keyword.kwlist,

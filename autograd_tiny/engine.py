@@ -221,7 +221,7 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """``x`` for ``x > 0``, else ``slope · x``."""
-        return _checked(_binary(ops.LEAKY_RELU, self, as_float(slope, "leaky_relu()")))
+        return _binary(ops.LEAKY_RELU, self, as_float(slope, "leaky_relu()"))
 
     def sin(self) -> Value:
         """Sine."""
@@ -299,12 +299,6 @@ def _compared(other: Any) -> float:
     if value is None:
         raise TypeError(f"cannot compare Value with {type(other).__name__}: {other!r}")
     return value  # type: ignore[return-value]
-
-
-def _checked(result: Any) -> Value:
-    if result is NotImplemented:
-        raise TypeError("Value methods take Values or real numbers")
-    return result  # type: ignore[no-any-return]
 
 
 def _clone(node: Value, memo: dict[int, Any]) -> Value:

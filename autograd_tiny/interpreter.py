@@ -1,8 +1,9 @@
 """The interpreted backend: a tape replayed by one loop forward and one backward.
 
 Values live in a list of floats indexed by slot.  The commonest ops of a
-network (fma, mul, add) are written out in the loops; every other op calls its
-entry of the table, so the results are those of the eager engine.
+network are written out (fma in both loops, mul and add in the backward
+loop); every other op calls its entry of the table, so the results are those
+of the eager engine.
 
 >>> from autograd_tiny import Value
 >>> from autograd_tiny.tape import trace

@@ -137,10 +137,8 @@ def binary_cross_entropy(logit: Any, target: Any) -> Value:
     """
     pairs = _pairs(logit, target, "binary_cross_entropy")
     targets = _labels(pairs, "in [0, 1]", "binary_cross_entropy")
-    terms = [
-        _as_value(z).fma(-t, _as_value(z).softplus())
-        for (z, _), t in zip(pairs, targets, strict=True)
-    ]
+    logits = [_as_value(z) for z, _ in pairs]
+    terms = [z.fma(-t, z.softplus()) for z, t in zip(logits, targets, strict=True)]
     return _total(terms) * (1.0 / len(terms))
 
 

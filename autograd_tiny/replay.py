@@ -215,7 +215,8 @@ class Program:
                 return getattr(replay, method)(values, params, *extra)
             except GuardFailed as signal:
                 failed = failed or (tape, signal.index)
-        assert failed is not None  # the loop either returned or saw a guard fail
+        if failed is None:  # the loop either returned or saw a guard fail
+            raise RuntimeError("replay: no recording ran and none failed a guard")
         if self.options.strict:
             raise GuardError(self._describe(*failed, values))
         self._record(self._sample(values))

@@ -75,8 +75,9 @@ def make_replayed_step(
         if l2:
             value += l2 * sum(p.data * p.data for p in params)
         _check_finite(value, losses, indices, epoch)
-        for p in params:
-            p.grad += 2.0 * l2 * p.data
+        if l2:
+            for p in params:
+                p.grad += 2.0 * l2 * p.data
         optimizer.step()
         return value, outputs
 

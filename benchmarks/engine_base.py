@@ -18,10 +18,12 @@ def flat(weights: Weights) -> list[float]:
 
 
 def relu_float(v: float) -> float:
+    """ReLU on a plain float (the plain-float engine's op)."""
     return v if v > 0.0 else 0.0
 
 
 def nothing() -> None:
+    """A step that does nothing (engines without an optimizer step of their own)."""
     return None
 
 

@@ -44,35 +44,27 @@ class AutogradTiny(Engine):
         return topological_order(root)
 
     def demo_loss(self, model: Model, params: list[Any], x: Any, y: Any) -> Any:
-        try:
-            from autograd_tiny.losses import hinge
-        except ImportError:  # losses.py not written yet: micrograd's expression
-            return super().demo_loss(model, params, x, y)
+        from autograd_tiny.losses import hinge
+
         l2 = 0.0
         for p in params:  # Σp² as one fma node per parameter
             l2 = p.fma(p, l2)
         return hinge([model(row) for row in x], y) + ALPHA * l2
 
     def online_loss(self, model: Model, row: Sequence[float], y: float) -> Any:
-        try:
-            from autograd_tiny.losses import hinge
-        except ImportError:
-            return super().online_loss(model, row, y)
+        from autograd_tiny.losses import hinge
+
         return hinge(model(row), y)
 
     def sgd(self, params: list[Any]) -> tuple[Callable[[], None], Callable[[], None]]:
-        try:
-            from autograd_tiny.optim import SGD
-        except ImportError:
-            return super().sgd(params)
+        from autograd_tiny.optim import SGD
+
         optimizer = SGD(params, lr=LR)
         return optimizer.zero_grad, optimizer.step
 
     def mlp(self, weights: Weights) -> tuple[Model, list[Any]]:
-        try:
-            from autograd_tiny.nn import MLP
-        except ImportError:  # nn.py not written yet: the same network by hand
-            return self._fma_mlp(weights)
+        from autograd_tiny.nn import MLP
+
         self.mlp_kind = "autograd_tiny.nn.MLP"
         sizes = [len(weights[0][0][0])] + [len(layer) for layer in weights]
         model = MLP(sizes[0], sizes[1:], seed=0)
@@ -80,22 +72,6 @@ class AutogradTiny(Engine):
         for p, v in zip(params, flat(weights), strict=True):
             p.data = v
         return model, params
-
-    def _fma_mlp(self, weights: Weights) -> tuple[Model, list[Any]]:
-        self.mlp_kind = "hand-built, one fma node per multiply-add"
-        layers = [[([self.Value(v) for v in w], self.Value(b)) for w, b in lay] for lay in weights]
-
-        def model(x: Sequence[Any]) -> Any:
-            for depth, layer in enumerate(layers):
-                outs = []
-                for ws, acc in layer:
-                    for w, xi in zip(ws, x, strict=True):
-                        acc = w.fma(xi, acc)
-                    outs.append(acc if depth == len(layers) - 1 else acc.relu())
-                x = outs
-            return x[0]
-
-        return model, [p for layer in layers for ws, b in layer for p in (*ws, b)]
 
 
 class Micrograd(Engine):

@@ -8,9 +8,9 @@ small functions), and the garbage collector's own time is caught through
 ``gc.callbacks``; it is also inside whichever phase triggered it.  "free" is
 the time to drop the step's graph: reference counting frees an acyclic graph
 at once, a graph of cycles waits for the collector.  For autograd_tiny the
-phases include ``topological_order()`` run alone on the step's graph, which
-backward may or may not use; the total leaves it out.  cProfile's columns are
-per step.
+phases include ``topological_order()`` run alone on the step's graph, for
+comparison: the backward pass counts consumers instead; the total leaves it
+out.  cProfile's columns are per step.
 """
 
 from __future__ import annotations

@@ -68,7 +68,10 @@ def test_a_network_reads_as_its_layers() -> None:
 
 @pytest.mark.parametrize(
     "label",
-    ["tanh", "ｔａｎｈ", "seed", "params", "class", "1st", "a b", 'x"); import os; ("', "g_x", "x"],
+    [
+        *("tanh", "ｔａｎｈ", "seed", "params", "into_grad", "all_", "any_", "class", "1st"),
+        *("a b", 'x"); import os; ("', "g_x", "x"),
+    ],
 )
 def test_any_label_becomes_a_safe_unique_name(label: str) -> None:
     x, y = Value(1.0, label=label), Value(2.0, label="x")

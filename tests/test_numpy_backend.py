@@ -149,3 +149,11 @@ def test_per_sample_replay_keeps_aux_values() -> None:
     program = record(fn, 1.0, backend="numpy", has_aux=True)
     (out, aux), (g,), _ = program.value_and_grad(np.array([1.0, -3.0]))
     assert out.tolist() == [2.0, 9.0] and aux.tolist() == [3.0, 10.0] and g.tolist() == [2.0, -6.0]
+
+
+@pytest.mark.parametrize("label", ["all_", "any_", "zeros_like", "reduce", "seed"])
+def test_a_label_never_takes_a_name_the_generated_numpy_code_uses(label: str) -> None:
+    x = Value(1.0, label=label)
+    program = record(lambda v: (v * v).relu() if v > 0 else -v, x, backend="numpy")
+    out, (gx,), _ = program.value_and_grad(np.array([2.0, 3.0]))
+    assert out.tolist() == [4.0, 9.0] and gx.tolist() == [4.0, 6.0]
