@@ -82,14 +82,18 @@ def _install_schemes() -> tuple[str, ...]:
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
     """A ``graphviz.Digraph`` that finds a renderer (see ``find_renderer``) when drawn."""
 
+    # quiet: a renderer's warnings (graphviz-pure guessing the width of a user's
+    # non-ASCII label) are noise in a notebook; a failure still raises with them.
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
         """Render and return the output, as ``graphviz.Digraph.pipe``."""
         find_renderer()
+        kwargs.setdefault("quiet", True)
         return super().pipe(*args, **kwargs)
 
     def render(self, *args: Any, **kwargs: Any) -> Any:
         """Render to a file, as ``graphviz.Digraph.render``."""
         find_renderer()
+        kwargs.setdefault("quiet", True)
         return super().render(*args, **kwargs)
 
     def __repr__(self) -> str:

@@ -37,18 +37,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.dataset}: {len(X)} points, {classes} classes")
     print(f"model: {model}, {len(model.parameters())} parameters")
     print(f"training: {args.mode} mode, {args.optimizer} lr={args.lr:g}, {args.epochs} epochs")
-    fit(
-        model,
-        X,
-        y,
-        loss=loss,
-        optimizer=_optimizer(args, model),
-        mode=args.mode,
-        batch_size=_batch_size(args),
-        epochs=args.epochs,
-        seed=args.seed,
-        progress=not args.no_progress,
-    )
+    try:
+        fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=_optimizer(args, model),
+            mode=args.mode,
+            batch_size=_batch_size(args),
+            epochs=args.epochs,
+            seed=args.seed,
+            progress=not args.no_progress,
+        )
+    except FloatingPointError as diverged:
+        raise CommandError(f"training stopped: {diverged}") from None
     final_loss, accuracy = evaluate(model, X, y, loss=loss)
     right = round((accuracy or 0.0) * len(X))
     print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%} ({right}/{len(X)})")

@@ -89,16 +89,19 @@ def backpropagate(
         leaves: list[Value] = []
         try:
             results = _chain_rule(root, seed, create_graph, accumulate, targets, leaves)
+            check = bool(STATE.active) and STATE.local.anomaly
+            for leaf in leaves:  # a leaf's gradient is complete only once the pass is over
+                leaf_grad, leaf._upstream = leaf._upstream, None
+                if check:
+                    _check_leaf(leaf, leaf_grad)
+                if accumulate:
+                    leaf.grad += leaf_grad
+                if targets is None or leaf in targets:
+                    results[leaf] = leaf_grad
         except BaseException:  # leave no stale scratch state for the next pass
             for node in interior + leaves:
                 node._upstream, node._pending = None, 0
             raise
-        for leaf in leaves:  # a leaf's gradient is complete only once the pass is over
-            leaf_grad, leaf._upstream = leaf._upstream, None
-            if accumulate:
-                leaf.grad += leaf_grad
-            if targets is None or leaf in targets:
-                results[leaf] = leaf_grad
         return results
 
 
@@ -207,4 +210,15 @@ def _checked_contribution(node: Value, partial: Any, inputs: tuple[Any, ...], up
     raise FloatingPointError(
         f"detect_anomaly: the backward pass of {node.op}({shown}) produced the "
         f"gradient {float(contribution)!r}; the node was created at {site}"
+    )
+
+
+def _check_leaf(leaf: Value, total: Any) -> None:
+    """Anomaly mode: each share reaching a leaf was finite; is their sum?"""
+    if math.isfinite(float(total)):
+        return
+    name = repr(leaf.label) if leaf.label else f"Value(data={leaf.data!r})"
+    raise FloatingPointError(
+        f"detect_anomaly: the gradient of the leaf {name} is {float(total)!r}: every share "
+        "that reached it was finite, but their sum is not (the shares overflow together)"
     )

@@ -114,6 +114,10 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("--batch-size needs --mode minibatch")
     if args.save is not None and not args.save.parent.is_dir():
         parser.error(f"--save: there is no directory {str(args.save.parent)!r}")
+    if args.save is not None and args.save.is_dir():
+        parser.error(f"--save: {str(args.save)!r} is a directory; give a file name")
+    if args.dataset in ("moons", "circles") and args.samples < 2:
+        parser.error(f"--samples: {args.dataset} needs at least 2 points, got {args.samples}")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         parser.error(f"--out: {str(args.out)!r} exists and is not a directory")
 

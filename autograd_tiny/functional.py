@@ -64,7 +64,7 @@ def value_and_grad(
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
     (12.0, (4.0, 3.0))
     """
-    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    positions = _positions(argnums)
 
     def wrapper(*args: Any) -> tuple[Any, Any]:
         for i in positions:
@@ -84,6 +84,15 @@ def value_and_grad(
         return value, results[0] if isinstance(argnums, int) else tuple(results)
 
     return wrapper
+
+
+def _positions(argnums: Any) -> tuple[int, ...]:
+    """``argnums`` as a tuple of ints; ``TypeError`` for anything else."""
+    many = argnums if isinstance(argnums, (tuple, list)) else (argnums,)
+    for i in many:
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError(f"argnums takes an int or a tuple of ints, got {argnums!r}")
+    return tuple(many)
 
 
 def _leaf(arg: Any) -> Value:

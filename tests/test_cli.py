@@ -98,6 +98,9 @@ def test_out_writes_the_decision_boundary_png_and_the_graph_svg(tmp_path):
         (["--dataset", "mnist"], "invalid choice: 'mnist'"),
         (["--mode", "online", "--batch-size", "4"], "--batch-size needs --mode minibatch"),
         (["--save", "no/such/dir/model.json"], "--save: there is no directory"),
+        (["--save", "."], "is a directory; give a file name"),
+        (["--samples", "1"], "moons needs at least 2 points, got 1"),
+        (["--dataset", "circles", "--samples", "1"], "circles needs at least 2 points"),
         (["--unknown"], "unrecognized arguments: --unknown"),
     ],
 )
@@ -111,6 +114,12 @@ def test_a_bad_argument_in_a_subprocess_exits_2_without_a_traceback():
     done = run_command("--hidden", "-3")
     assert done.returncode == 2
     assert "usage: autograd-tiny" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_training_that_diverges_ends_with_a_message_not_a_traceback():
+    done = run_command("--lr", "1e308", "--optimizer", "sgd", "--epochs", "3", "--no-progress")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "training stopped: fit: the loss became nan" in done.stderr
 
 
 def test_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):

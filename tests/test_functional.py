@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import reduce
 from typing import Any
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -239,3 +240,13 @@ def test_a_value_grad_output_is_part_of_the_graph(x: float, s: float) -> None:
 
 def test_hessian_of_a_constant_function_is_zero() -> None:
     assert hessian(lambda a, b: 3.0)(1.0, 2.0) == [[0.0, 0.0], [0.0, 0.0]]
+
+
+@pytest.mark.parametrize("argnums", [1.0, "a", True, (0, None), [0, 1.5]])
+def test_argnums_that_are_not_ints_raise_type_error(argnums: Any) -> None:
+    with pytest.raises(TypeError, match="argnums takes an int or a tuple of ints"):
+        grad(lambda x, y: x * y, argnums=argnums)
+
+
+def test_argnums_may_be_a_list() -> None:
+    assert grad(lambda x, y: x * y, argnums=[1, 0])(3.0, 4.0) == (3.0, 4.0)

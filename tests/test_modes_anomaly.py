@@ -67,6 +67,19 @@ def test_anomaly_on_a_backward_overflow_from_finite_values() -> None:
     assert x.grad == 0.0  # nothing was accumulated
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_anomaly_when_finite_shares_overflow_at_a_leaf(create_graph: bool) -> None:
+    with detect_anomaly():
+        x = Value(1e-10, label="x")
+        y = x * 1.5e308 + x * 1.5e308  # each path's gradient is finite, their sum is not
+        with pytest.raises(FloatingPointError, match="the leaf 'x' is inf"):
+            y.backward()
+        with pytest.raises(FloatingPointError, match="the leaf 'x' is inf"):
+            gradients(y, [x], create_graph=create_graph)
+    assert x.grad == 0.0
+    assert gradients(y * 1e-300, [x])[0].data == 3e8  # the pass left no stale state behind
+
+
 def test_anomaly_in_a_create_graph_backward_names_the_op_and_its_line() -> None:
     with detect_anomaly():
         x = Value(0.0)

@@ -44,6 +44,16 @@ def test_adam_by_hand() -> None:
     assert w.data == pytest.approx(0.9 - 0.1 * (0.36 / 0.19) / math.sqrt(0.007236 / 0.001999))
 
 
+def test_adam_with_weight_decay_by_hand() -> None:
+    w = Value(1.0)
+    opt = Adam([w], lr=0.1, eps=0.0, weight_decay=0.5)
+    square_step(opt, w)  # g = 2 + 0.5·1 = 2.5; still lr · sign(g) on the first step
+    assert w.data == pytest.approx(0.9, abs=1e-15)
+    square_step(opt, w)  # g = 1.8 + 0.45 = 2.25: m = 0.45, v = 0.00624375 + 0.0050625
+    m_hat, v_hat = 0.45 / 0.19, (0.00624375 + 0.0050625) / 0.001999
+    assert w.data == pytest.approx(0.9 - 0.1 * m_hat / math.sqrt(v_hat), abs=1e-14)
+
+
 @given(g=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3), lr=st.floats(1e-4, 1.0))
 def test_adam_first_step_moves_each_weight_by_lr(g: float, lr: float) -> None:
     w = Value(0.0)

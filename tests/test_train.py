@@ -383,3 +383,38 @@ def test_numpy_arrays_are_accepted_as_data() -> None:
     fit(b, np.array(X), np.array(y), loss=losses.hinge, optimizer=sgd(b, 0.1), epochs=2,
         progress=False)  # fmt: skip
     assert a.state_dict() == b.state_dict()
+
+
+class _Recorder:
+    """A one-weight model that remembers which samples it saw, in order."""
+
+    def __init__(self) -> None:
+        self.w = Value(0.1)
+        self.seen: list[float] = []
+
+    def parameters(self) -> list[Value]:
+        return [self.w]
+
+    def __call__(self, x: list[float]) -> Value:
+        self.seen.append(x[0])
+        return self.w * x[0]
+
+
+def _visits(mode: str, epochs: int = 3, n: int = 6) -> list[list[float]]:
+    model = _Recorder()
+    X, y = [[float(i)] for i in range(n)], [1.0] * n
+    opt = optim.SGD(model.parameters(), lr=0.0)
+    fit(model, X, y, loss=losses.mse, optimizer=opt, mode=mode, epochs=epochs,
+        accuracy=None, progress=False, seed=1)  # fmt: skip
+    return [model.seen[k * n : (k + 1) * n] for k in range(epochs)]
+
+
+def test_online_mode_visits_the_samples_in_order_every_epoch() -> None:
+    assert _visits("online") == [[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]] * 3
+
+
+def test_stochastic_mode_visits_every_sample_once_per_epoch_in_a_new_order() -> None:
+    epochs = _visits("stochastic", epochs=4)
+    assert all(sorted(e) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0] for e in epochs)
+    assert len({tuple(e) for e in epochs}) > 1  # reshuffled, not one fixed order
+    assert epochs == _visits("stochastic", epochs=4)  # and reproducible from the seed

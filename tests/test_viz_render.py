@@ -117,7 +117,7 @@ def test_graphviz_pure_is_found_even_when_its_directory_is_not_on_path(no_system
 
 
 def test_the_renderer_has_nothing_to_complain_about(no_system_dot, capfd):
-    x = Value(0.5, label="x")
+    x = Value(0.5, label="δx₁")
     y = x.fma(3.0, 1.0).leaky_relu(0.1) - 2.0 * x.exp()
     y.backward()
     texts = svg_texts(draw_dot(y, highlight_zero_grad=True).pipe(format="svg", encoding="utf-8"))
