@@ -52,24 +52,23 @@ def _count(text: str) -> int:
     return value
 
 
-def _rate(text: str) -> float:
+def _finite(text: str, *, zero_ok: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not (0.0 < value < math.inf):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    if not (0.0 <= value < math.inf) or (value == 0.0 and not zero_ok):
+        wanted = "a finite number >= 0" if zero_ok else "a positive finite number"
+        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
     return value
+
+
+def _rate(text: str) -> float:
+    return _finite(text, zero_ok=False)
 
 
 def _noise(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (0.0 <= value < math.inf):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
+    return _finite(text, zero_ok=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,11 +6,10 @@ gets a planted bug, so a new table entry is hunted the moment it is added.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from _planting import planted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,19 +41,6 @@ def test_random_graphs_gradients_match_finite_differences(expr: Any) -> None:
 def test_random_graphs_second_derivatives_match_finite_differences(expr: Any) -> None:
     out, leaves = expr
     assert gradgradcheck(as_function(out, leaves), *point(leaves))
-
-
-@contextmanager
-def planted(prim: Primitive, index: int, wrong: Callable[..., Any]) -> Iterator[None]:
-    """Swap one rule of the table's own object, the one every node refers to."""
-    original = prim.partials
-    rules = list(original)
-    rules[index] = wrong
-    object.__setattr__(prim, "partials", tuple(rules))
-    try:
-        yield
-    finally:
-        object.__setattr__(prim, "partials", original)
 
 
 @st.composite

@@ -6,11 +6,11 @@ import math
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _planting import planted
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,19 +29,6 @@ KINKED: dict[str, Callable[[Value], Value]] = {  # not differentiable at 0
     "abs": abs,
     "leaky_relu": lambda v: v.leaky_relu(0.1),
 }
-
-
-@contextmanager
-def planted(prim: Primitive, index: int, wrong: Callable[..., Any]) -> Iterator[None]:
-    """Replace one partial rule of ``prim`` (the object the engine uses) for a while."""
-    original = prim.partials
-    rules = list(original)
-    rules[index] = wrong
-    object.__setattr__(prim, "partials", tuple(rules))
-    try:
-        yield
-    finally:
-        object.__setattr__(prim, "partials", original)
 
 
 def inputs_in_domain(prim: Primitive) -> st.SearchStrategy[list[float]]:
