@@ -85,7 +85,7 @@ def backpropagate(
     the chain rule lives.
     """
     with _PASS_LOCK:
-        interior = _count_consumers(root)
+        _count_consumers(root)
         leaves: list[Value] = []
         try:
             results = _chain_rule(root, seed, create_graph, accumulate, targets, leaves)
@@ -99,20 +99,19 @@ def backpropagate(
                 if targets is None or leaf in targets:
                     results[leaf] = leaf_grad
         except BaseException:  # leave no stale scratch state for the next pass
-            for node in interior + leaves:
+            for node in topological_order(root) + leaves:
                 node._upstream, node._pending = None, 0
             raise
         return results
 
 
-def _count_consumers(root: Value) -> list[Value]:
+def _count_consumers(root: Value) -> None:
     """Set each interior node's ``_pending`` to its number of consumers.
 
     Leaves are not counted: they have nothing to pass on, so the chain rule
     hands them their gradient at once instead of scheduling them.
     """
     value_type = engine.Value  # bound once: the loops below are hot
-    interior = [root]
     stack = [root]
     while stack:
         node = stack.pop()
@@ -120,9 +119,7 @@ def _count_consumers(root: Value) -> list[Value]:
             if type(operand) is value_type and operand.requires_grad and operand._prim is not None:
                 if operand._pending == 0:  # first time seen
                     stack.append(operand)
-                    interior.append(operand)
                 operand._pending += 1
-    return interior
 
 
 def _chain_rule(
