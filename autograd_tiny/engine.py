@@ -342,28 +342,28 @@ def _unary(prim: Primitive, x: Value) -> Value:
 
 
 def _binary(prim: Primitive, x: Any, y: Any) -> Value:
-    if type(x) is not Value and type(x) is not float:
-        x = _operand(x)
-    if type(y) is not Value and type(y) is not float:
+    x_node, y_node = type(x) is Value, type(y) is Value
+    if not x_node and type(x) is not float:
+        x = _operand(x)  # a float now, or None
+    if not y_node and type(y) is not float:
         y = _operand(y)
     if x is None or y is None:
         return NotImplemented  # type: ignore[no-any-return]
-    x_node, y_node = type(x) is Value, type(y) is Value
     data = prim.forward(x.data if x_node else x, y.data if y_node else y)
     tracked = (x_node and x.requires_grad) or (y_node and y.requires_grad)
     return _node(prim, data, tracked, x, y, None)
 
 
 def _ternary(prim: Primitive, x: Any, y: Any, z: Any) -> Value:
-    if type(x) is not Value and type(x) is not float:
-        x = _operand(x)
-    if type(y) is not Value and type(y) is not float:
+    x_node, y_node, z_node = type(x) is Value, type(y) is Value, type(z) is Value
+    if not x_node and type(x) is not float:
+        x = _operand(x)  # a float now, or None
+    if not y_node and type(y) is not float:
         y = _operand(y)
-    if type(z) is not Value and type(z) is not float:
+    if not z_node and type(z) is not float:
         z = _operand(z)
     if x is None or y is None or z is None:
         return NotImplemented  # type: ignore[no-any-return]
-    x_node, y_node, z_node = type(x) is Value, type(y) is Value, type(z) is Value
     # _node(...) written out: fma is most of a neuron's forward, and a call costs.
     out = _new(Value)
     out.data = prim.forward(
