@@ -78,7 +78,9 @@ def backpropagate(
 ) -> dict[Value, Any]:
     """The chain rule: ``{node: seed · ∂root/∂node}`` for the nodes in ``targets``.
 
-    ``targets=None`` returns every node of the graph that requires grad.  Local
+    ``targets=None`` returns every node of the graph that requires grad, in
+    the order the pass visits them: interior nodes, each after all of its
+    consumers, then the leaves (``replay`` records graphs in this order).  Local
     derivatives are floats, or ``Value``s forming a graph of the gradient when
     ``create_graph`` is true.  With ``accumulate`` each node's gradient is also
     added into its ``.grad`` (that is ``backward()``).  This is the only place

@@ -90,10 +90,15 @@ class Value:
     def __init__(self, data: Any, *, label: str = "", requires_grad: bool = True) -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                f"requires_grad must be a bool, got {type(requires_grad).__name__}: "
+                f"{requires_grad!r}"
+            )
         self.data = as_float(data)
         self.grad = 0.0
         self.label = label
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         self._prim: Primitive | None = None
         self._a: Value | float | None = None
         self._b: Value | float | None = None

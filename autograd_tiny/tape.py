@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import engine
-from .engine import Value, as_float, topological_order
+from .engine import Value, as_float, backpropagate, topological_order
 from .modes import enable_grad, user_site
 from .ops import Primitive
 
@@ -150,9 +150,19 @@ class _Builder:
             self.constants.append(float(operand))
         return 1, self.constant_index[key]
 
-    def add_graph(self, root: Value) -> None:
-        """Stage every instruction of ``root``'s graph not staged yet."""
-        for node in topological_order(root, trainable_only=False):
+    def add_graph(self, root: Value, *, as_backward: bool = False) -> None:
+        """Stage every instruction of ``root``'s graph not staged yet.
+
+        ``as_backward`` stages them in the reverse of the order in which the
+        eager backward pass visits them, so that a replayed backward adds each
+        node's shares up in the same order: the same floats to the last bit.
+        """
+        if as_backward and root.requires_grad:
+            visited = backpropagate(root, 1.0, False)  # in visiting order, consumers first
+            nodes = [node for node in reversed(visited) if node.primitive is not None]
+        else:
+            nodes = topological_order(root, trainable_only=False)
+        for node in nodes:
             prim = node.primitive
             if prim is None or node in self.nodes or node in self.leaf:
                 continue
@@ -185,7 +195,7 @@ def trace(
     result, comparisons = _observed_call(fn, inputs)
     out, aux = _split(result, has_aux)
     builder = _Builder(inputs, params)
-    builder.add_graph(out)
+    builder.add_graph(out, as_backward=True)
     n_backward, output = len(builder.staged), builder.ref(out)
     for value in aux:
         builder.add_graph(value)
