@@ -46,7 +46,15 @@ from dataclasses import dataclass
 from .ops import PRIMITIVES
 from .tape import Guard, Tape
 
-__all__ = ["Dialect", "PYTHON", "partial_name", "slot_names", "generate"]
+__all__ = [
+    "ARITHMETIC",
+    "ARITHMETIC_PARTIALS",
+    "Dialect",
+    "PYTHON",
+    "partial_name",
+    "slot_names",
+    "generate",
+]
 
 _LETTERS = "xyz"
 
@@ -81,14 +89,15 @@ class Dialect:
     into_grad: bool = False  # value_and_grad(..., into_grad=True) adds into .grad instead
 
 
-_ARITHMETIC = {
+# Ops the generated code spells as arithmetic (the same on floats and on arrays).
+ARITHMETIC = {
     "add": "{x} + {y}",
     "sub": "{x} - {y}",
     "mul": "{x} * {y}",
     "fma": "{x} * {y} + {z}",
     "neg": "-{x}",
 }
-_ARITHMETIC_PARTIALS = {
+ARITHMETIC_PARTIALS = {
     "add": ("{g}", "{g}"),
     "sub": ("{g}", "-{g}"),
     "mul": ("{y} * {g}", "{x} * {g}"),
@@ -98,8 +107,8 @@ _ARITHMETIC_PARTIALS = {
 
 PYTHON = Dialect(
     name="python",
-    forward={**_ARITHMETIC, "relu": "0.0 if {x} <= 0.0 else {x}"},
-    partials={**_ARITHMETIC_PARTIALS, "relu": ("({x} > 0.0) * {g}",)},
+    forward={**ARITHMETIC, "relu": "0.0 if {x} <= 0.0 else {x}"},
+    partials={**ARITHMETIC_PARTIALS, "relu": ("({x} > 0.0) * {g}",)},
     into_grad=True,
 )
 

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,7 +29,7 @@ from . import losses
 from .engine import Value
 from .modes import no_grad
 
-__all__ = ["Judge", "judge_for", "argmax", "output_data", "evaluate"]
+__all__ = ["Judge", "judge_for", "argmax", "output_data", "evaluate", "raise_non_finite"]
 
 #: ``judge(output, target) -> bool``: is the prediction right?
 Judge = Callable[[Any, Any], bool]
@@ -108,3 +109,15 @@ def evaluate(
     if judge is None:
         return mean, None
     return mean, sum(judge(output_data(o), t) for o, t in zip(outputs, y, strict=True)) / len(y)
+
+
+def raise_non_finite(
+    value: float, losses: Sequence[float], indices: Sequence[int], epoch: int
+) -> None:
+    """``FloatingPointError`` for a step whose loss is ``value``, naming the first bad sample."""
+    bad = [i for loss, i in zip(losses, indices, strict=True) if not math.isfinite(loss)]
+    where = f"sample {bad[0]}" if bad else f"the L2 term or the sum over samples {list(indices)}"
+    raise FloatingPointError(
+        f"fit: the loss became {value!r} at epoch {epoch}, {where}; lower the learning rate, "
+        "or find the op with autograd_tiny.detect_anomaly()"
+    )

@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .codegen import Dialect, generate
+from .codegen import ARITHMETIC, ARITHMETIC_PARTIALS, Dialect, generate
 from .ops import BY_NAME
 from .python_backend import compile_source, namespace
 from .tape import Tape
@@ -45,21 +45,8 @@ def import_numpy() -> Any:
 
 NUMPY = Dialect(
     name="numpy",
-    forward={
-        "add": "{x} + {y}",
-        "sub": "{x} - {y}",
-        "mul": "{x} * {y}",
-        "fma": "{x} * {y} + {z}",
-        "neg": "-{x}",
-    },
-    partials={
-        "add": ("{g}", "{g}"),
-        "sub": ("{g}", "-{g}"),
-        "mul": ("{y} * {g}", "{x} * {g}"),
-        "fma": ("{y} * {g}", "{x} * {g}", "{g}"),
-        "neg": ("-{g}",),
-        "relu": ("({x} > 0.0) * {g}",),
-    },
+    forward=ARITHMETIC,  # the same spelling on arrays as on floats
+    partials={**ARITHMETIC_PARTIALS, "relu": ("({x} > 0.0) * {g}",)},
     accumulate="{g} = {g} + {c}",  # never +=: that would write into an array another name shares
     guard_true="not all_({cond})",
     guard_false="any_({cond})",

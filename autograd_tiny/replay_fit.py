@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .engine import Value
+from .metrics import raise_non_finite
 from .replay import BACKENDS, Program, record
 
 __all__ = ["make_replayed_step"]
@@ -74,7 +75,8 @@ def make_replayed_step(
         value = sum(losses) / len(indices)
         if l2:
             value += l2 * sum(p.data * p.data for p in params)
-        _check_finite(value, losses, indices, epoch)
+        if not math.isfinite(value):
+            raise_non_finite(value, losses, indices, epoch)
         if l2:
             for p in params:
                 p.grad += 2.0 * l2 * p.data
@@ -82,17 +84,6 @@ def make_replayed_step(
         return value, outputs
 
     return step
-
-
-def _check_finite(value: float, losses: list[float], indices: Sequence[int], epoch: int) -> None:
-    if math.isfinite(value):
-        return
-    bad = [i for v, i in zip(losses, indices, strict=True) if not math.isfinite(v)]
-    where = f"sample {bad[0]}" if bad else "the L2 term"
-    raise FloatingPointError(
-        f"fit: the loss became {value!r} at epoch {epoch}, {where}; lower the learning "
-        "rate, or find the op with autograd_tiny.detect_anomaly()"
-    )
 
 
 def _record_sample(

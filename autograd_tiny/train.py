@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import Value
-from .metrics import Judge, evaluate, judge_for, output_data
+from .metrics import Judge, evaluate, judge_for, output_data, raise_non_finite
 
 __all__ = ["MODES", "History", "fit", "evaluate", "make_step"]
 
@@ -82,7 +82,7 @@ def make_step(
             total = total + term
         value = total.data / len(terms) + (l2 * sum(p.data * p.data for p in params) if l2 else 0.0)
         if not math.isfinite(value):
-            _non_finite(value, terms, indices, epoch)
+            raise_non_finite(value, [term.data for term in terms], indices, epoch)
         optimizer.zero_grad()
         total.backward(1.0 / len(terms))
         for p in params:
@@ -91,15 +91,6 @@ def make_step(
         return value, [output_data(out) for out in outputs]
 
     return step
-
-
-def _non_finite(value: float, terms: list[Value], indices: Sequence[int], epoch: int) -> None:
-    bad = [i for term, i in zip(terms, indices, strict=True) if not math.isfinite(term.data)]
-    where = f"sample {bad[0]}" if bad else f"the L2 term or the sum over samples {list(indices)}"
-    raise FloatingPointError(
-        f"fit: the loss became {value!r} at epoch {epoch}, {where}; lower the learning rate, "
-        "or find the op with autograd_tiny.detect_anomaly()"
-    )
 
 
 def _batches(mode: str, n: int, batch_size: int | None, rng: random.Random) -> list[list[int]]:
