@@ -8,15 +8,29 @@ differentiated again.
 >>> f = lambda x: x ** 3
 >>> grad(f)(2.0), grad(grad(f))(2.0), grad(grad(grad(f)))(2.0)
 (12.0, 12.0, 6.0)
+
+An inner call keeps its dependence on an outer call's ``Value``s, whether they
+reach it through a closure or through its other arguments:
+
+>>> grad(lambda x: x * grad(lambda y: x * y)(2.0))(1.0)  # d/dx [x · x]
+2.0
+
+Each call differentiates with respect to fresh nodes of its own, so two levels
+never confuse their perturbations (Siskind and Pearlmutter): below, the inner
+derivative is ``x``, not ``2x``, although ``y`` is given the outer ``x``.
+
+>>> grad(lambda x: grad(lambda y: x * y)(x))(3.0)
+1.0
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from .engine import Value, as_float, backpropagate
-from .modes import enable_grad
+from .engine import Value, as_float, backpropagate, topological_order
+from .modes import STATE, enable_grad
 
 __all__ = ["gradients", "grad", "value_and_grad", "hessian"]
 
@@ -59,31 +73,73 @@ def value_and_grad(
 ) -> Callable[..., tuple[Any, Any]]:
     """``f``'s value and its derivative in the arguments ``argnums``.
 
-    Floats in, floats out; ``Value``s in (as when nesting), ``Value``s out.
+    Floats in, floats out.  ``Value``s in, or a call nested in another
+    differentiation that the result depends on: ``Value``s out, so that the
+    outer call can differentiate them again.
 
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
     (12.0, (4.0, 3.0))
     """
+    return _value_and_grad(f, argnums, "value_and_grad()")
+
+
+def _value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int], caller: str
+) -> Callable[..., tuple[Any, Any]]:
     positions = _positions(argnums)
 
     def wrapper(*args: Any) -> tuple[Any, Any]:
-        for i in positions:
-            if not -len(args) <= i < len(args):
-                raise IndexError(f"argnums {i} is out of range for {len(args)} arguments")
-        nested = any(isinstance(args[i], Value) for i in positions)
+        _check_range(positions, args)
         leaves = list(args)
         for i in positions:
             leaves[i] = _leaf(args[i])
-        with enable_grad():
-            out = f(*leaves)
-            if not isinstance(out, Value):
-                out = Value(as_float(out, "the function's result"), requires_grad=False)
-            derivatives = gradients(out, [leaves[i] for i in positions], create_graph=nested)
-        results: list[Any] = derivatives if nested else [g.data for g in derivatives]
-        value = out if nested else out.data
-        return value, results[0] if isinstance(argnums, int) else tuple(results)
+        own = [leaves[i] for i in positions]
+        with enable_grad(), _level():
+            out = _output(f(*leaves), caller)
+            nested = _is_nested(args, positions, out, own)
+            derivatives = gradients(out, own, create_graph=nested)
+        results = [_returned(g, nested) for g in derivatives]
+        return _returned(out, nested), results[0] if isinstance(argnums, int) else tuple(results)
 
     return wrapper
+
+
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The derivative of ``f`` in the arguments ``argnums`` (an int or a tuple).
+
+    >>> grad(lambda x: x.sin())(0.0)
+    1.0
+    >>> grad(lambda x, y: x * y * y, argnums=(0, 1))(2.0, 3.0)
+    (9.0, 12.0)
+    """
+    both = _value_and_grad(f, argnums, "grad()")
+    return lambda *args: both(*args)[1]
+
+
+def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
+    """The matrix of second derivatives of ``f`` as a list of lists of floats.
+
+    Nested in another differentiation that it depends on, the entries are
+    ``Value``s, as for ``grad``.
+
+    >>> hessian(lambda x, y: x * x * y)(1.0, 2.0)
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+
+    def wrapper(*xs: Any) -> list[list[Any]]:
+        leaves = [_leaf(x) for x in xs]
+        everything = tuple(range(len(xs)))
+        with enable_grad(), _level():
+            out = _output(f(*leaves), "hessian()")
+            nested = _is_nested(xs, everything, out, leaves)
+            first = gradients(out, leaves, create_graph=True)
+            rows = [gradients(g, leaves, create_graph=nested) for g in first]
+        return [[_returned(h, nested) for h in row] for row in rows]
+
+    return wrapper
+
+
+# --- helpers -----------------------------------------------------------------
 
 
 def _positions(argnums: Any) -> tuple[int, ...]:
@@ -95,37 +151,64 @@ def _positions(argnums: Any) -> tuple[int, ...]:
     return tuple(many)
 
 
+def _check_range(positions: tuple[int, ...], args: tuple[Any, ...]) -> None:
+    for i in positions:
+        if not -len(args) <= i < len(args):
+            raise IndexError(f"argnums {i} is out of range for {len(args)} arguments")
+
+
 def _leaf(arg: Any) -> Value:
+    """A node of this call's own to differentiate with respect to.
+
+    A ``Value`` that requires grad (an outer call's variable) gets a fresh
+    node ``arg * 1.0`` that depends on it: the outer call still sees the
+    dependence, and this call's derivative is taken through the fresh node
+    only, not through other uses of ``arg``.
+    """
     if isinstance(arg, Value):
-        return arg if arg.requires_grad else Value(arg.data)
+        return arg * 1.0 if arg.requires_grad else Value(arg.data, label=arg.label)
     return Value(arg)
 
 
-def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """The derivative of ``f`` in the arguments ``argnums`` (an int or a tuple).
+def _output(out: Any, caller: str) -> Value:
+    """The function's result as a ``Value``; ``TypeError`` unless it is a real number."""
+    if isinstance(out, Value):
+        return out
+    if isinstance(out, bool) or getattr(getattr(out, "dtype", None), "kind", "") == "b":
+        raise TypeError(
+            f"{caller}: the function must return a Value or a real number, "
+            f"got {type(out).__name__}: {out!r}"
+        )
+    return Value(as_float(out, f"{caller}: the function's result"), requires_grad=False)
 
-    >>> import math
-    >>> grad(lambda x: x.sin())(0.0)
-    1.0
+
+@contextmanager
+def _level() -> Iterator[None]:
+    """Count the differentiations in progress in this thread (for nesting)."""
+    local = STATE.local
+    local.nesting += 1
+    try:
+        yield
+    finally:
+        local.nesting -= 1
+
+
+def _is_nested(
+    args: Sequence[Any], positions: Sequence[int], out: Value, own: Sequence[Value]
+) -> bool:
+    """Whether results must stay ``Value``s: ``Value``s in, or an outer call to serve.
+
+    Inside another differentiation (or when an argument is a ``Value``), the
+    result must keep its graph if it depends on any variable but this call's
+    own: a ``Value`` reached through a closure or another argument.
     """
-    both = value_and_grad(f, argnums)
-    return lambda *args: both(*args)[1]
+    if any(isinstance(args[i], Value) for i in positions):
+        return True
+    if STATE.local.nesting <= 1 and not any(isinstance(a, Value) for a in args):
+        return False  # the outermost call, floats in: floats out
+    mine = set(own)
+    return any(node._prim is None and node not in mine for node in topological_order(out))
 
 
-def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
-    """The matrix of second derivatives of ``f`` as a list of lists of floats.
-
-    >>> hessian(lambda x, y: x * x * y)(1.0, 2.0)
-    [[4.0, 2.0], [2.0, 0.0]]
-    """
-
-    def wrapper(*xs: Any) -> list[list[float]]:
-        leaves = [Value(x.data if isinstance(x, Value) else x) for x in xs]
-        with enable_grad():
-            out = f(*leaves)
-            if not isinstance(out, Value):  # a constant function: all zeros
-                out = Value(as_float(out, "the function's result"), requires_grad=False)
-            first = gradients(out, leaves, create_graph=True)
-        return [[g.data for g in gradients(row, leaves)] for row in first]
-
-    return wrapper
+def _returned(x: Value, nested: bool) -> Any:
+    return x if nested else x.data

@@ -31,6 +31,7 @@ class _Local(threading.local):
         self.grad_enabled = True
         self.anomaly = False
         self.record_sites = 0
+        self.nesting = 0  # differentiations in progress (functional.py)
         # id(node) -> (node, "file:line"): kept only while sites are recorded,
         # holding the node so that its id cannot be reused meanwhile.
         self.sites: dict[int, tuple[Any, str]] = {}
