@@ -28,8 +28,6 @@ from .ops import Primitive
 __all__ = ["Value", "apply", "as_float", "backpropagate", "topological_order"]
 
 _new = object.__new__
-# Called as f(op, value, other, result) after each ordering comparison; None when unused.
-_comparison_observer: Any = None
 
 
 def as_float(x: Any, what: str = "Value()") -> float:
@@ -292,8 +290,8 @@ def _compare(symbol: str, op: Any, value: Value, other: Any) -> bool:
     result: bool = op(value.data, _compared(other))
     # A recording (autograd_tiny.tape) watches comparisons: they are the
     # branches of user code, which replaying a recorded graph must guard.
-    if _comparison_observer is not None:
-        _comparison_observer(symbol, value, other, result)
+    if STATE.active and STATE.local.comparison_observer is not None:
+        STATE.local.comparison_observer(symbol, value, other, result)
     return result
 
 

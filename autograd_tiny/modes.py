@@ -32,6 +32,9 @@ class _Local(threading.local):
         self.anomaly = False
         self.record_sites = 0
         self.nesting = 0  # differentiations in progress (functional.py)
+        # Called as f(op, value, other, result) after each ordering comparison
+        # while a replay recording watches this thread (tape.py); else None.
+        self.comparison_observer: Any = None
         # id(node) -> (node, "file:line"): kept only while sites are recorded,
         # holding the node so that its id cannot be reused meanwhile.
         self.sites: dict[int, tuple[Any, str]] = {}
@@ -119,6 +122,21 @@ class record_sites(_Mode):
 
     def _new_value(self, previous: Any) -> Any:
         return previous + 1
+
+
+class watch_comparisons(_Mode):
+    """Report each ordering comparison of ``Value``s in this thread to ``observer``.
+
+    A replay recording uses it: comparisons are the branches of user code,
+    which replaying a recorded graph must guard.  Per thread, so two threads
+    recording at once never see each other's comparisons.
+    """
+
+    _flag = "comparison_observer"
+
+    def __init__(self, observer: Any) -> None:
+        super().__init__()
+        self._value = observer
 
 
 def is_grad_enabled() -> bool:

@@ -18,13 +18,11 @@ valid while every comparison still comes out the same way.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import engine
 from .engine import Value, as_float, backpropagate, topological_order
-from .modes import enable_grad, user_site
+from .modes import enable_grad, user_site, watch_comparisons
 from .ops import Primitive
 
 __all__ = ["Instruction", "Guard", "Tape", "GuardError", "GuardFailed", "trace"]
@@ -97,29 +95,18 @@ class GuardFailed(Exception):
         self.index = index
 
 
-class _Observer:
-    """Collects the comparisons made in the recording thread."""
-
-    def __init__(self) -> None:
-        self.thread = threading.get_ident()
-        self.seen: list[tuple[str, Value, Any, bool, str]] = []
-
-    def __call__(self, op: str, value: Value, other: Any, result: bool) -> None:
-        if threading.get_ident() == self.thread:
-            self.seen.append((op, value, other, result, user_site()))
-
-
 def _observed_call(
     fn: Callable[..., Any], inputs: Sequence[Value]
 ) -> tuple[Any, list[tuple[str, Value, Any, bool, str]]]:
-    observer, previous = _Observer(), engine._comparison_observer
-    engine._comparison_observer = observer
-    try:
-        with enable_grad():
-            out = fn(*inputs)
-    finally:
-        engine._comparison_observer = previous
-    return out, observer.seen
+    """``fn(*inputs)``, and the comparisons it made in this thread."""
+    seen: list[tuple[str, Value, Any, bool, str]] = []
+
+    def observe(op: str, value: Value, other: Any, result: bool) -> None:
+        seen.append((op, value, other, result, user_site()))
+
+    with enable_grad(), watch_comparisons(observe):
+        out = fn(*inputs)
+    return out, seen
 
 
 class _Builder:
