@@ -151,7 +151,7 @@ def _shape(root: Value) -> list[tuple[str, float, float, str, int]]:
 
 
 def test_copy_shares_the_operands_and_keeps_the_node() -> None:
-    x, _, y = _graph()
+    _, _, y = _graph()
     c = copy.copy(y)
     assert c is not y and (c.data, c.grad, c.op, c.parents) == (y.data, y.grad, y.op, y.parents)
 
