@@ -6,14 +6,20 @@ Graphviz is not installed, the ``render`` extra provides ``graphviz-pure``, a
 ``graphviz`` package at it.  ``Drawing`` looks for a renderer each time it
 renders, so that every way of showing a graph (``pipe``, ``render``, ``view``
 and Jupyter's display, which goes through ``pipe``) uses the same one.
+
+``graphviz-pure`` writes fewer formats than Graphviz (svg and png, but no pdf),
+so a drawing's default format is svg, and asking the pip-installed renderer
+for a format it lacks is refused before any file is written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pathlib
 import shutil
+import subprocess
 import sysconfig
 from typing import Any
 
@@ -79,22 +85,98 @@ def _install_schemes() -> tuple[str, ...]:
     return tuple(schemes)
 
 
+def _pure_formats(renderer: str) -> tuple[str, ...] | None:
+    """The output formats of ``renderer`` if it is graphviz-pure, else None (not checked)."""
+    if not pathlib.Path(renderer).name.startswith(_PURE):
+        return None
+    return _formats_of(renderer)
+
+
+@functools.lru_cache(maxsize=4)
+def _formats_of(renderer: str) -> tuple[str, ...] | None:
+    """The formats the renderer lists when asked for an unknown one (``-T?``), as ``dot`` does."""
+    try:
+        done = subprocess.run([renderer, "-T?"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None  # the render itself will then report what is wrong
+    _, found, listed = done.stderr.partition("Use one of:")
+    return tuple(listed.split()) if found and listed.split() else None
+
+
+def _check_format(renderer: str, format: str) -> None:
+    formats = _pure_formats(renderer)
+    if formats is None or format.partition(":")[0] in formats:
+        return
+    raise ValueError(
+        f"the pip-installed renderer graphviz-pure cannot write {format!r} (its formats: "
+        f"{' '.join(formats)}): use format='svg' or 'png', or install Graphviz "
+        f"(https://graphviz.org/download/) so that `dot` is on PATH for {format!r}"
+    )
+
+
 class Drawing(graphviz.Digraph):  # type: ignore[misc]
-    """A ``graphviz.Digraph`` that finds a renderer (see ``find_renderer``) when drawn."""
+    """A ``graphviz.Digraph`` that finds a renderer (see ``find_renderer``) when drawn.
+
+    Its format is svg unless told otherwise, and its source file ``graph.gv``:
+    ``render()`` writes ``graph.gv.svg`` and, unlike ``graphviz.Digraph``,
+    deletes the source file afterwards (``cleanup=True``), also when rendering
+    fails; pass ``cleanup=False`` to keep it.
+    """
+
+    _source_written: str | None = None  # the source file the current render() wrote
+
+    def __init__(
+        self, *args: Any, format: str = "svg", filename: Any = "graph.gv", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, format=format, filename=filename, **kwargs)
 
     # quiet: a renderer's warnings (graphviz-pure guessing the width of a user's
     # non-ASCII label) are noise in a notebook; a failure still raises with them.
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
         """Render and return the output, as ``graphviz.Digraph.pipe``."""
-        find_renderer()
+        _check_format(find_renderer(), format or self.format)
         kwargs.setdefault("quiet", True)
-        return super().pipe(*args, **kwargs)
+        return super().pipe(format, *args, **kwargs)
 
-    def render(self, *args: Any, **kwargs: Any) -> Any:
-        """Render to a file, as ``graphviz.Digraph.render``."""
-        find_renderer()
+    def render(
+        self,
+        filename: Any = None,
+        directory: Any = None,
+        view: bool = False,
+        cleanup: bool = True,
+        format: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Render to a file, as ``graphviz.Digraph.render``, leaving no source file by default."""
+        outfile = kwargs.get("outfile")
+        wanted = format or (pathlib.Path(outfile).suffix[1:] if outfile else "") or self.format
+        _check_format(find_renderer(), wanted)
         kwargs.setdefault("quiet", True)
-        return super().render(*args, **kwargs)
+        self._source_written = None
+        try:
+            return super().render(
+                filename=filename, directory=directory, view=view, cleanup=cleanup, format=format,
+                **kwargs,
+            )  # fmt: skip
+        except BaseException:
+            if cleanup and self._source_written is not None:
+                with contextlib.suppress(OSError):
+                    os.remove(self._source_written)
+            raise
+        finally:
+            self._source_written = None
+
+    def view(
+        self, filename: Any = None, directory: Any = None, cleanup: bool = True, **kwargs: Any
+    ) -> Any:
+        """Render and open the result, as ``graphviz.Digraph.view``, leaving no source file."""
+        return self.render(filename, directory, view=True, cleanup=cleanup, **kwargs)
+
+    def save(self, filename: Any = None, directory: Any = None, **kwargs: Any) -> Any:
+        """Write the DOT source to a file, as ``graphviz.Digraph.save``."""
+        path = super().save(filename, directory=directory, **kwargs)
+        self._source_written = os.fspath(path)
+        return path
 
     def __repr__(self) -> str:
         # Stable (no address), so notebooks saved with outputs diff cleanly.

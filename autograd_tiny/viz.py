@@ -77,6 +77,7 @@ def draw_dot(
     names: Mapping[Value, str] | None = None,
     module: Any = None,
     precision: int = 4,
+    format: str = "svg",
 ) -> Drawing:
     """A ``graphviz.Digraph`` of ``root``'s graph, shown inline (SVG) in Jupyter.
 
@@ -84,9 +85,20 @@ def draw_dot(
     is refused with a ``ValueError`` giving its size (laying out thousands of
     nodes takes minutes); pass a larger ``max_nodes`` or ``None`` to draw it.
     Rendering (``.pipe()``, ``.render()``, display) uses ``find_renderer()``.
+    ``format`` is what ``.render()`` writes (micrograd's keyword, as is
+    ``rankdir``): svg by default, which every renderer writes, or e.g. png;
+    ``.render()`` writes ``graph.gv.svg`` and leaves no ``.gv`` source file.
+
+    >>> from autograd_tiny import Value
+    >>> drawing = draw_dot(Value(2.0) * 3.0, format="png", rankdir="TB")
+    >>> drawing.format, "rankdir=TB" in drawing.source
+    ('png', True)
     """
     options = _Options(rankdir, show_grad, highlight_zero_grad, precision, max_nodes)
-    return Drawing(body=_body(root, options, names, module))
+    if not isinstance(format, str):
+        raise TypeError(f"format must be a str such as 'svg', got {type(format).__name__}")
+    body = _body(root, options, names, module)
+    return Drawing(body=body, format=format)
 
 
 @dataclass(frozen=True)

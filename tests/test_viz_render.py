@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
 import os
 import pathlib
 import shutil
+import subprocess
+import sys
 import sysconfig
 import xml.etree.ElementTree as ET
 
@@ -133,3 +136,108 @@ def test_the_readme_picture_is_the_tour_example_drawn(no_system_dot):
     committed = pathlib.Path(__file__).resolve().parent.parent / "docs" / "images" / "graph.svg"
     fresh = svg_texts(draw_dot(y).pipe(format="svg", encoding="utf-8"))
     assert sorted(svg_texts(committed.read_text(encoding="utf-8"))) == sorted(fresh)
+
+
+# --- the README's example, rendered as a new user would (issue 10) ----------------
+
+
+def _readme_example() -> str:
+    """The README's first example (the tour), as plain Python."""
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    examples = doctest.DocTestParser().get_examples(block)
+    source = "".join(example.source for example in examples)
+    assert "draw_dot(y)" in source and "graph.render()" in block
+    return source
+
+
+def _path_without_dot() -> str:
+    """PATH without any directory holding a ``dot``: as on a machine without Graphviz."""
+    dirs = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(d for d in dirs if d and shutil.which("dot", path=d) is None)
+
+
+def _run_in(tmp_path: pathlib.Path, code: str) -> subprocess.CompletedProcess[str]:
+    root = os.fspath(pathlib.Path(__file__).resolve().parent.parent)  # this checkout's package
+    pythonpath = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PATH": _path_without_dot(), "PYTHONPATH": pythonpath}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def test_the_readme_example_renders_with_only_the_pip_renderer(tmp_path):
+    code = _readme_example() + (
+        "from autograd_tiny.viz import find_renderer\n"
+        "print(find_renderer())\n"
+        "print(graph.render())\n"
+    )
+    done = _run_in(tmp_path, code)
+    assert done.returncode == 0, done.stderr
+    renderer, written = done.stdout.split()
+    assert pathlib.Path(renderer).name.startswith("graphviz-pure")
+    assert written == "graph.gv.svg"
+    assert "tanh" in svg_texts((tmp_path / written).read_text(encoding="utf-8"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.gv.svg"]  # no stray graph.gv
+
+
+@pytest.mark.parametrize("format", ["svg", "png"])  # the formats the README names
+def test_every_format_the_readme_names_renders_with_the_pip_renderer(
+    no_system_dot, tmp_path, format
+):
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    assert f'format="{format}"' in readme
+    out = tmp_path / "out"
+    path = pathlib.Path(draw_dot(example(), format=format).render(out / "g"))
+    magic = {"svg": b"<", "png": b"\x89PNG"}[format]
+    assert path == out / f"g.{format}" and path.read_bytes().lstrip().startswith(magic)
+    assert sorted(p.name for p in out.iterdir()) == [f"g.{format}"]
+
+
+def test_the_default_format_is_svg_and_micrograds_keywords_work(no_system_dot, tmp_path):
+    assert draw_dot(example()).format == "svg"
+    graph = draw_dot(example(), format="svg", rankdir="LR")  # micrograd's draw_dot call
+    assert graph.format == "svg" and "\trankdir=LR\n" in graph.source
+    assert draw_dot(example(), format="png", rankdir="TB").format == "png"
+    with pytest.raises(TypeError, match="format must be a str"):
+        draw_dot(example(), format=None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown format"):
+        draw_dot(example(), format="nope")
+
+
+def test_a_format_the_pip_renderer_lacks_is_refused_clearly_leaving_no_file(
+    no_system_dot, tmp_path
+):
+    graph, out = draw_dot(example(), format="pdf"), tmp_path / "out"
+    with pytest.raises(ValueError, match=r"graphviz-pure cannot write 'pdf'.*format='svg'") as err:
+        graph.render(out / "graph")
+    assert "install Graphviz" in str(err.value)
+    with pytest.raises(ValueError, match="cannot write 'pdf'"):
+        draw_dot(example()).pipe(format="pdf")
+    with pytest.raises(ValueError, match="cannot write 'pdf'"):
+        draw_dot(example()).render(outfile=out / "graph.pdf")
+    assert not out.exists()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a shell-script renderer that fails")
+def test_a_failed_render_leaves_no_source_file(no_system_dot, monkeypatch, tmp_path):
+    broken = tmp_path / "bin" / "broken-dot"
+    broken.parent.mkdir()
+    broken.write_text("#!/bin/sh\necho 'it broke' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(dot_command, "DOT_BINARY", broken)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(graphviz.CalledProcessError, match="it broke"):
+        draw_dot(example()).render(out / "graph")
+    with pytest.raises(graphviz.CalledProcessError):
+        draw_dot(example()).render(directory=out)
+    assert list(out.iterdir()) == []
+
+
+def test_cleanup_false_keeps_the_source_as_graphviz_does(no_system_dot, tmp_path):
+    out = tmp_path / "out"
+    path = draw_dot(example()).render(directory=out, cleanup=False)
+    assert sorted(p.name for p in out.iterdir()) == ["graph.gv", "graph.gv.svg"]
+    assert path == os.fspath(out / "graph.gv.svg")
