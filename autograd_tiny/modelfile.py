@@ -17,7 +17,13 @@ exception or a kill leaves either the old file or the new one, never half of
 one (after a kill, a stray ``.tmp-*.json`` may remain beside it).
 
 Loading only parses JSON and checks every field: it never runs code, and any
-malformed file raises ``ValueError``.
+malformed file raises ``ValueError`` (a file that cannot be opened raises
+``OSError``).  A number too large for a float (``1e999``) is malformed, since
+infinities are spelled as strings; so are a key given twice and a count of
+weights that does not fit the architecture.  ``load`` reads at most
+``max_bytes`` (``MAX_BYTES``, 64 MiB, by default: about 2.5 million weights)
+and refuses a larger file, or an endless one such as ``/dev/zero``, without
+reading past the limit; pass a larger ``max_bytes`` to read a larger file you trust.
 
 >>> import os, tempfile
 >>> from autograd_tiny.nn import MLP
@@ -41,10 +47,12 @@ from typing import Any
 
 from .nn import MLP, Layer, Module, Neuron
 
-__all__ = ["FORMAT", "VERSION", "save", "load", "architecture", "build"]
+__all__ = ["FORMAT", "VERSION", "MAX_BYTES", "save", "load", "architecture", "build"]
 
 FORMAT = "autograd-tiny-model"
 VERSION = 1
+#: The most bytes ``load`` reads unless told otherwise: 64 MiB.
+MAX_BYTES = 64 * 2**20
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _FIELDS: dict[str, dict[str, type]] = {  # the architecture fields of each type, and their types
     "Neuron": {"nin": int, "activation": str},
@@ -79,7 +87,10 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
 
 def _write_atomically(path: str, text: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    except OSError as error:  # name the file asked for, not the temporary one
+        raise OSError(error.errno, error.strerror, path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -108,22 +119,76 @@ def _sync_directory(directory: str) -> None:
         os.close(fd)
 
 
+def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Module:
+    """Read a model written by ``save``; ``ValueError`` on any malformed file.
+
+    Reads at most ``max_bytes`` (default ``MAX_BYTES``, 64 MiB): a larger file
+    is refused with ``ValueError`` before it is parsed.
+    """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
+        raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
+    if max_bytes < 0:
+        raise ValueError(f"load: max_bytes must be at least 0, got {max_bytes}")
+    name = os.fspath(path)
+    raw = _read(name, max_bytes)
+    try:
+        document = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_reject_constant,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+            object_pairs_hook=_unique_keys,
+        )
+        return _from_document(document)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise ValueError(f"{name!r} is not a valid model file: {error}") from None
+
+
+def _read(name: str, max_bytes: int) -> bytes:
+    """The file's bytes; never more than ``max_bytes + 1`` are read, whatever the file is."""
+    with open(name, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size  # 0 for /dev/zero, a pipe, …
+        raw = b"" if size > max_bytes else handle.read(max_bytes + 1)
+    if size > max_bytes or len(raw) > max_bytes:
+        limit = "64 MiB, the most load() reads" if max_bytes == MAX_BYTES else f"{max_bytes} bytes"
+        raise ValueError(
+            f"{name!r} is larger than {limit}; if you trust it, pass a larger max_bytes to load()"
+        )
+    return raw
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a model file (write 'nan', 'inf', '-inf')")
 
 
-def load(path: str | os.PathLike[str]) -> Module:
-    """Read a model written by ``save``; ``ValueError`` on any malformed file."""
-    with open(os.fspath(path), "rb") as handle:
-        raw = handle.read()
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {_clip(text)} is too large for a float")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    value = int(text)  # more than 4300 digits: ValueError (sys.set_int_max_str_digits)
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
-        raise ValueError(f"{os.fspath(path)!r} is not a model file: {error}") from None
-    try:
-        return _from_document(document)
-    except ValueError as error:
-        raise ValueError(f"{os.fspath(path)!r} is not a valid model file: {error}") from None
+        float(value)
+    except OverflowError:
+        raise ValueError(f"the number {_clip(text)} is too large for a float") from None
+    return value
+
+
+def _clip(text: str) -> str:
+    """``text``, shortened if it is long (a message must not quote a whole file)."""
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-10:]} ({len(text)} characters)"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:  # json.loads would keep the last silently
+            raise ValueError(f"the key {_clip(key)!r} appears twice in one object")
+        document[key] = value
+    return document
 
 
 def _from_document(document: Any) -> Module:
@@ -131,9 +196,12 @@ def _from_document(document: Any) -> Module:
         raise ValueError(f'expected a JSON object with "format": "{FORMAT}"')
     version = document.get("version")
     if type(version) is not int or version != VERSION:
-        raise ValueError(f"unsupported version {version!r}: this autograd_tiny reads {VERSION}")
-    if set(document) != {"format", "version", "architecture", "state"}:
-        raise ValueError(f"unexpected fields: {sorted(set(document))}")
+        raise ValueError(
+            f"unsupported version {_clip(repr(version))}; this autograd_tiny reads {VERSION}"
+        )
+    expected = ["architecture", "format", "state", "version"]
+    if sorted(document) != expected:
+        raise ValueError(f"the fields must be {expected}, got {_clip(repr(sorted(document)))}")
     module = build(document["architecture"], _count(document["state"]))
     module.load_state_dict(_decode_state(document["state"]))
     return module
@@ -151,8 +219,12 @@ def build(spec: Any, parameters: int | None = None) -> Module:
     With ``parameters``, refuses a shape with another number of weights before
     building anything (a corrupted size cannot make it allocate without end).
     """
-    if not isinstance(spec, dict) or spec.get("type") not in _FIELDS:
-        raise ValueError(f"the architecture must name a type in {sorted(_FIELDS)}")
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+        raise ValueError(f"the architecture must be an object naming a type in {sorted(_FIELDS)}")
+    if spec["type"] not in _FIELDS:
+        raise ValueError(
+            f"the architecture must name a type in {sorted(_FIELDS)}, got {_clip(spec['type'])!r}"
+        )
     fields = _FIELDS[spec["type"]]
     if set(spec) != {"type", *fields}:
         raise ValueError(
@@ -160,22 +232,24 @@ def build(spec: Any, parameters: int | None = None) -> Module:
         )
     for name, kind in fields.items():
         if type(spec[name]) is not kind:
-            raise ValueError(f"architecture field {name!r} must be {kind.__name__}: {spec[name]!r}")
+            shown = _clip(repr(spec[name]))
+            raise ValueError(
+                f"the architecture field {name!r} must be a {kind.__name__}, got {shown}"
+            )
     sizes = [spec["nin"], *spec.get("nouts", [spec.get("nout", 1)])]
     if any(type(n) is not int or n < 1 for n in sizes):
-        raise ValueError(f"architecture sizes must be positive ints, got {sizes}")
-    if parameters is not None and parameters != sum(
-        a * b + b for a, b in itertools.pairwise(sizes)
-    ):
         raise ValueError(
-            f"the state holds {parameters} numbers, the architecture needs another count"
+            f"the architecture's sizes must be positive ints, got {_clip(repr(sizes))}"
         )
+    needed = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    if parameters is not None and parameters != needed:
+        raise ValueError(f"the state holds {parameters} numbers, the architecture needs {needed}")
     arguments = {k: v for k, v in spec.items() if k != "type"}
     kinds: dict[str, type[Module]] = {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
     try:
         return kinds[spec["type"]](**arguments)
     except TypeError as error:
-        raise ValueError(f"bad architecture: {error}") from None
+        raise ValueError(f"the architecture cannot be built: {error}") from None
 
 
 def _decode_state(state: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +265,6 @@ def _decode(value: Any) -> Any:
 def _decode_number(value: Any) -> Any:
     if isinstance(value, str):
         if value not in _NON_FINITE:
-            raise ValueError(f"a weight must be a number, got the string {value[:40]!r}")
+            raise ValueError(f"a weight must be a number, got the string {_clip(repr(value))}")
         return _NON_FINITE[value]
     return value  # load_state_dict checks that it is a real number

@@ -217,8 +217,12 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
     save_file(module, path)
 
 
-def load(path: str | os.PathLike[str]) -> Module:
-    """Read a model file written by ``save``; ``ValueError`` if it is malformed."""
+def load(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Module:
+    """Read a model file written by ``save``; ``ValueError`` if it is malformed.
+
+    ``max_bytes`` caps the size read (``None``: ``modelfile.MAX_BYTES``, 64 MiB).
+    """
+    from .modelfile import MAX_BYTES
     from .modelfile import load as load_file
 
-    return load_file(path)
+    return load_file(path, max_bytes=MAX_BYTES if max_bytes is None else max_bytes)

@@ -273,3 +273,126 @@ def test_the_module_and_nn_expose_the_same_functions(tmp_path: Path) -> None:
     assert nn.load(path).state_dict() == modelfile.load(path).state_dict()
     with pytest.raises(ValueError, match="architecture must name a type"):
         modelfile.build({"type": "Sequential"})
+
+
+# --- numbers, counts and sizes (issue 10) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "literal",
+    ["1e999", "-1e999", "1" + "0" * 400, "-2.5e308"],
+    ids=["1e999", "-1e999", "10**400", "-2.5e308"],
+)
+def test_a_number_that_overflows_a_float_is_a_value_error(tmp_path: Path, literal: str) -> None:
+    path = saved(tmp_path)
+    text = path.read_text()
+    bias = json.dumps(json.loads(text)["state"]["layers.0.neurons.0.b"])
+    path.write_text(
+        text.replace(f'"layers.0.neurons.0.b": {bias}', f'"layers.0.neurons.0.b": {literal}')
+    )
+    with pytest.raises(ValueError, match="too large for a float"):
+        nn.load(path)
+
+
+def test_the_largest_finite_float_and_the_strings_for_infinity_still_load(tmp_path: Path) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    model.parameters()[0].data = 1.7976931348623157e308
+    model.parameters()[1].data = -math.inf
+    copy = nn.load(saved(tmp_path, model))
+    assert [p.data for p in copy.parameters()[:2]] == [1.7976931348623157e308, -math.inf]
+
+
+def test_a_wrong_count_of_numbers_names_both_counts(tmp_path: Path) -> None:
+    path = saved(tmp_path)  # MLP(2, [3, 1]): 2·3 + 3 + 3 + 1 = 13 numbers
+    rewrite(path, lambda d: d["architecture"].update(nouts=[4, 1]))  # needs 2·4 + 4 + 4 + 1 = 17
+    with pytest.raises(ValueError, match="the state holds 13 numbers, the architecture needs 17"):
+        nn.load(path)
+
+
+def test_a_key_given_twice_is_a_value_error(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    text = path.read_text()
+    path.write_text(text.replace('"version": 1,', '"version": 1, "version": 1,'))
+    with pytest.raises(ValueError, match="'version' appears twice"):
+        nn.load(path)
+
+
+@pytest.mark.parametrize("kind", [[1], {}, 7, None])
+def test_an_architecture_type_that_is_not_a_string_is_a_value_error(
+    tmp_path: Path, kind: Any
+) -> None:
+    path = saved(tmp_path)
+    rewrite(path, lambda d: d["architecture"].update(type=kind))
+    with pytest.raises(ValueError, match="naming a type"):
+        nn.load(path)
+
+
+def test_deep_nesting_inside_the_state_is_a_value_error(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    text = path.read_text()
+    deep = "[" * 200_000 + "]" * 200_000
+    path.write_text(
+        text.replace('"layers.0.neurons.0.b": ', f'"layers.0.neurons.0.b": {deep}, "x": ', 1)
+    )
+    with pytest.raises(ValueError, match="not a valid model file"):
+        nn.load(path)
+
+
+def test_the_default_size_cap_is_64_mib_and_documented() -> None:
+    assert modelfile.MAX_BYTES == 64 * 2**20
+    assert "64 MiB" in (modelfile.__doc__ or "") and "max_bytes" in (nn.load.__doc__ or "")
+
+
+def test_a_file_over_the_cap_is_refused_and_max_bytes_raises_the_cap(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    size = path.stat().st_size
+    assert nn.load(path, max_bytes=size).state_dict() == nn.load(path).state_dict()
+    with pytest.raises(ValueError, match=f"larger than {size - 1} bytes.*max_bytes"):
+        nn.load(path, max_bytes=size - 1)
+    with pytest.raises(ValueError, match="larger than"):
+        modelfile.load(path, max_bytes=0)
+
+
+def test_a_huge_file_is_refused_without_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as handle:  # sparse: 200 MB that take no disk
+        handle.truncate(200 * 2**20)
+    reads: list[int] = []
+    real_open = open
+
+    def spying_open(*args: Any, **kwargs: Any) -> Any:
+        handle = real_open(*args, **kwargs)
+        read = handle.read
+        handle.read = lambda n=-1: reads.append(n) or read(n)  # type: ignore[method-assign]
+        return handle
+
+    monkeypatch.setattr("builtins.open", spying_open)
+    with pytest.raises(ValueError, match="larger than 64 MiB, the most load\\(\\) reads"):
+        nn.load(path)
+    assert reads == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_an_endless_file_is_refused_after_reading_at_most_the_cap() -> None:
+    with pytest.raises(ValueError, match="'/dev/zero' is larger than 1000 bytes"):
+        nn.load("/dev/zero", max_bytes=1000)
+    with pytest.raises(ValueError, match="larger than 64 MiB"):
+        nn.load("/dev/zero")  # reads 64 MiB + 1 byte, then stops
+
+
+@pytest.mark.parametrize(
+    ("max_bytes", "error"),
+    [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("9", TypeError)],
+)
+def test_max_bytes_must_be_a_count(tmp_path: Path, max_bytes: Any, error: type) -> None:
+    with pytest.raises(error, match="max_bytes"):
+        modelfile.load(saved(tmp_path), max_bytes=max_bytes)
+
+
+def test_saving_into_a_missing_directory_names_the_file_not_a_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / "model.json"
+    with pytest.raises(FileNotFoundError) as caught:
+        nn.save(MLP(2, [1]), path)
+    assert caught.value.filename == os.fspath(path) and ".tmp-" not in str(caught.value)
