@@ -20,7 +20,6 @@ True
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,7 +28,7 @@ from . import losses
 from .engine import Value
 from .modes import no_grad
 
-__all__ = ["Judge", "judge_for", "argmax", "output_data", "evaluate", "raise_non_finite"]
+__all__ = ["Judge", "judge_for", "check_judged", "argmax", "output_data", "evaluate"]
 
 #: ``judge(output, target) -> bool``: is the prediction right?
 Judge = Callable[[Any, Any], bool]
@@ -45,8 +44,32 @@ def argmax(xs: Sequence[float]) -> int:
 
 
 def _by_class(output: Any, target: Any) -> bool:
+    check_judged(_by_class, output, target)
     wanted = argmax(target) if isinstance(target, Sequence) else target
     return bool(argmax(output) == wanted)
+
+
+def check_judged(judge: Judge | None, output: Any, target: Any) -> None:
+    """``ValueError`` if ``judge`` cannot judge this output: by class, with one output.
+
+    >>> check_judged(judge_for([0, 2, 1], losses.cross_entropy, "auto"), 0.7, 2)
+    Traceback (most recent call last):
+        ...
+    ValueError: accuracy by the largest output needs one output per class, but the model has ...
+    """
+    if judge is not _by_class:
+        return
+    if isinstance(output, (Value, numbers.Real)):
+        n = 1
+    elif isinstance(target, Sequence) and len(output) != len(target):
+        n = len(output)
+    else:
+        return
+    per_class = f"one output per class ({len(target)})" if n > 1 else "one output per class"
+    raise ValueError(
+        f"accuracy by the largest output needs {per_class}, but the model has {n} "
+        f"output{'s' if n > 1 else ''}; pass accuracy=None or a function (output, target) -> bool"
+    )
 
 
 def _by_sign(output: float, target: Any) -> bool:
@@ -109,15 +132,3 @@ def evaluate(
     if judge is None:
         return mean, None
     return mean, sum(judge(output_data(o), t) for o, t in zip(outputs, y, strict=True)) / len(y)
-
-
-def raise_non_finite(
-    value: float, losses: Sequence[float], indices: Sequence[int], epoch: int
-) -> None:
-    """``FloatingPointError`` for a step whose loss is ``value``, naming the first bad sample."""
-    bad = [i for loss, i in zip(losses, indices, strict=True) if not math.isfinite(loss)]
-    where = f"sample {bad[0]}" if bad else f"the L2 term or the sum over samples {list(indices)}"
-    raise FloatingPointError(
-        f"fit: the loss became {value!r} at epoch {epoch}, {where}; lower the learning rate, "
-        "or find the op with autograd_tiny.detect_anomaly()"
-    )

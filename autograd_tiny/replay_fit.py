@@ -23,8 +23,9 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import _diverged
+from . import _fitchecks as checks
 from .engine import Value
-from .metrics import raise_non_finite
 from .replay import BACKENDS, Program, record
 
 __all__ = ["make_replayed_step"]
@@ -56,6 +57,7 @@ def make_replayed_step(
     if backend not in BACKENDS:
         raise ValueError(f"fit: compiled must be None or one of {BACKENDS}, got {backend!r}")
     params = model.parameters()
+    trained, updates = checks.trained_parameters(model, optimizer), [0]
     programs: dict[Any, Program] = {}
 
     def program_for(i: int) -> Program:
@@ -76,11 +78,15 @@ def make_replayed_step(
         if l2:
             value += l2 * sum(p.data * p.data for p in params)
         if not math.isfinite(value):
-            raise_non_finite(value, losses, indices, epoch)
+            raise _diverged.non_finite_loss(value, losses, indices, epoch, updated=updates[0] > 0)
         if l2:
             for p in params:
                 p.grad += 2.0 * l2 * p.data
+        if not _diverged.finite_gradients(trained):
+            setup, updated = (model, X, y, loss), updates[0] > 0
+            raise _diverged.non_finite_gradient(setup, trained, indices, epoch, updated=updated)
         optimizer.step()
+        updates[0] += 1
         return value, outputs
 
     return step

@@ -23,18 +23,19 @@ is the mean of the update losses, weighted by their number of samples.
 from __future__ import annotations
 
 import math
-import numbers
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import _diverged
+from . import _fitchecks as checks
+from ._fitchecks import MODES
 from .engine import Value
-from .metrics import Judge, evaluate, judge_for, output_data, raise_non_finite
+from .metrics import Judge, evaluate, judge_for, output_data
+from .modes import is_grad_enabled
 
-__all__ = ["MODES", "History", "fit", "evaluate", "make_step"]
-
-MODES: tuple[str, ...] = ("online", "stochastic", "batch", "minibatch")
+__all__ = ["MODES", "History", "FitInterrupted", "fit", "evaluate", "make_step"]
 
 #: ``step(indices, epoch) -> (loss, outputs)``: one update on the samples ``indices``.
 Step = Callable[[Sequence[int], int], tuple[float, list[Any]]]
@@ -59,6 +60,19 @@ class History:
         return len(self.loss)
 
 
+class FitInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``fit``: a ``KeyboardInterrupt`` that says where training was.
+
+    ``epoch`` is the epoch that was running (from 1), ``epochs`` the number
+    asked for, ``history`` the ``History`` of the epochs finished before it.
+    The weights are as the last update left them.
+    """
+
+    def __init__(self, epoch: int, epochs: int, history: History) -> None:
+        super().__init__(f"fit interrupted at epoch {epoch} of {epochs}")
+        self.epoch, self.epochs, self.history = epoch, epochs, history
+
+
 def make_step(
     model: Callable[[Any], Any],
     X: Sequence[Any],
@@ -72,7 +86,10 @@ def make_step(
 
     The L2 term's gradient ``2 · l2 · p`` is added straight to each ``p.grad``:
     the same derivative as putting ``l2 · Σ p²`` in the graph, without its nodes.
+    A loss or a gradient that is not finite raises ``FloatingPointError`` naming
+    the sample, before the update that would spread it into the weights.
     """
+    trained, updates = checks.trained_parameters(model, optimizer), [0]
 
     def step(indices: Sequence[int], epoch: int) -> tuple[float, list[Any]]:
         outputs = [model(X[i]) for i in indices]
@@ -82,12 +99,17 @@ def make_step(
             total = total + term
         value = total.data / len(terms) + (l2 * sum(p.data * p.data for p in params) if l2 else 0.0)
         if not math.isfinite(value):
-            raise_non_finite(value, [term.data for term in terms], indices, epoch)
+            losses = [term.data for term in terms]
+            raise _diverged.non_finite_loss(value, losses, indices, epoch, updated=updates[0] > 0)
         optimizer.zero_grad()
         total.backward(1.0 / len(terms))
         for p in params:
             p.grad += 2.0 * l2 * p.data
+        if not _diverged.finite_gradients(trained):
+            setup, updated = (model, X, y, loss), updates[0] > 0
+            raise _diverged.non_finite_gradient(setup, trained, indices, epoch, updated=updated)
         optimizer.step()
+        updates[0] += 1
         return value, [output_data(out) for out in outputs]
 
     return step
@@ -112,29 +134,6 @@ def _progress_bar(enabled: bool, epochs: int) -> Any:
     except ImportError:  # tqdm is an optional extra: train without a bar
         return None
     return tqdm(total=epochs, desc="fit", unit="epoch", delay=0.5)
-
-
-def _check(X: Any, y: Any, mode: Any, batch_size: Any, epochs: Any, l2: Any) -> None:
-    for name, seq in (("X", X), ("y", y)):  # lists, tuples, NumPy arrays: len and indexing
-        indexable = hasattr(seq, "__len__") and hasattr(seq, "__getitem__")
-        if isinstance(seq, (str, bytes, Mapping)) or not indexable:
-            raise TypeError(f"fit: {name} must be a sequence, got {type(seq).__name__}")
-    if len(X) != len(y) or len(X) == 0:
-        raise ValueError(f"fit: X and y must be non-empty and as long, got {len(X)} and {len(y)}")
-    if mode not in MODES:
-        raise ValueError(f"fit: mode must be one of {MODES}, got {mode!r}")
-    if (mode == "minibatch") != (batch_size is not None):
-        raise ValueError("fit: batch_size is required by mode='minibatch' and only by it")
-    for name, count in (
-        ("epochs", epochs),
-        ("batch_size", 1 if batch_size is None else batch_size),
-    ):
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise TypeError(f"fit: {name} must be an int, got {type(count).__name__}")
-        if count < 1:
-            raise ValueError(f"fit: {name} must be at least 1, got {count}")
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= float(l2) < math.inf:
-        raise ValueError(f"fit: l2 must be a finite number ≥ 0, got {l2!r}")
 
 
 def fit(
@@ -164,17 +163,34 @@ def fit(
     ``stop_when_all_correct``), or when ``callback(epoch, history)`` returns
     true.  ``accuracy="auto"`` classifies by the labels (see ``metrics``);
     pass ``None`` to measure none, or a function ``(output, target) -> bool``.
-    ``seed`` fixes the order of the shuffled modes.  A non-finite loss raises
-    ``FloatingPointError`` naming the epoch and the sample, before the update.
+    ``seed`` fixes the order of the shuffled modes.
     ``compiled="tape"``, ``"python"`` or ``"numpy"`` records one sample's loss once
     and replays it (see ``replay`` and ``replay_fit``): the same updates, faster.
+
+    Before training, ``fit`` checks its arguments and data: every input and
+    target a finite number (else ``ValueError`` naming the row and column),
+    labels that the loss takes, an optimizer holding the model's parameters,
+    and, on the first sample, outputs that suit the loss and the labels.  During
+    training, a loss or gradient that is not finite raises ``FloatingPointError``
+    naming the epoch and the sample, before the update that would spread it.
+    Ctrl-C raises ``FitInterrupted`` (a ``KeyboardInterrupt``) carrying the epoch.
     """
-    _check(X, y, mode, batch_size, epochs, l2)
+    checks.check_arguments(
+        model, loss, mode=mode, batch_size=batch_size, epochs=epochs, l2=l2,
+        target_loss=target_loss, stop_when_all_correct=stop_when_all_correct, callback=callback,
+        seed=seed, record_updates=record_updates, progress=progress, compiled=compiled,
+    )  # fmt: skip
+    checks.check_model(model, optimizer, checks.check_data(X, y))
+    checks.check_labels(y, loss)
     judge = judge_for(y, loss, accuracy)
     if stop_when_all_correct and judge is None:
         raise ValueError("fit: stop_when_all_correct needs class labels or an accuracy function")
+    if not is_grad_enabled():
+        raise RuntimeError("fit: gradients are off (inside no_grad()); call fit outside it")
+    loss = checks.checked_loss(loss, y, judge)
     step = _choose_step(model, X, y, loss, optimizer, float(l2), compiled)
-    rng, history, bar = random.Random(seed), History(), _progress_bar(progress, epochs)
+    rng, history = random.Random(int(seed)), History()
+    epoch, bar = 0, _progress_bar(progress, epochs)
     try:
         for epoch in range(1, epochs + 1):
             batches = _batches(mode, len(X), batch_size, rng)
@@ -188,6 +204,12 @@ def fit(
             if history.stopped_by:
                 break
         history.stopped_by = history.stopped_by or "epochs"
+    except KeyboardInterrupt as interrupt:
+        if isinstance(interrupt, FitInterrupted):  # from a nested fit: already placed
+            raise
+        raise FitInterrupted(max(epoch, 1), epochs, history).with_traceback(
+            interrupt.__traceback__
+        ) from None
     finally:
         if bar is not None:
             bar.close()
