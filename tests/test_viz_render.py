@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,9 @@ from autograd_tiny import Value, _render
 from autograd_tiny.viz import RendererNotFound, draw_dot, find_renderer
 
 SVG = "{http://www.w3.org/2000/svg}"
+README = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+README_FORMATS = sorted(set(re.findall(r"""format=["'](\w+)["']""", README)))
+MAGIC = {"svg": b"<", "png": b"\x89PNG", "jpg": b"\xff\xd8", "jpeg": b"\xff\xd8"}
 
 
 @pytest.fixture
@@ -143,8 +147,7 @@ def test_the_readme_picture_is_the_tour_example_drawn(no_system_dot):
 
 def _readme_example() -> str:
     """The README's first example (the tour), as plain Python."""
-    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    block = README.split("```python\n", 1)[1].split("```", 1)[0]
     examples = doctest.DocTestParser().get_examples(block)
     source = "".join(example.source for example in examples)
     assert "draw_dot(y)" in source and "graph.render()" in block
@@ -182,16 +185,19 @@ def test_the_readme_example_renders_with_only_the_pip_renderer(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.gv.svg"]  # no stray graph.gv
 
 
-@pytest.mark.parametrize("format", ["svg", "png"])  # the formats the README names
+def test_the_readme_names_formats() -> None:
+    assert {"svg", "png"} <= set(README_FORMATS)
+
+
+@pytest.mark.parametrize("format", README_FORMATS)
 def test_every_format_the_readme_names_renders_with_the_pip_renderer(
     no_system_dot, tmp_path, format
 ):
-    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    assert f'format="{format}"' in readme
     out = tmp_path / "out"
     path = pathlib.Path(draw_dot(example(), format=format).render(out / "g"))
-    magic = {"svg": b"<", "png": b"\x89PNG"}[format]
-    assert path == out / f"g.{format}" and path.read_bytes().lstrip().startswith(magic)
+    assert path == out / f"g.{format}"
+    assert path.read_bytes().lstrip().startswith(MAGIC.get(format, b""))
+    assert path.stat().st_size > 0
     assert sorted(p.name for p in out.iterdir()) == [f"g.{format}"]
 
 
