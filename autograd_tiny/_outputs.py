@@ -73,7 +73,7 @@ def check(out: Path | None, save: Path | None) -> None:
             raise CommandError(f"--out: {shown(out)} exists and is not a directory", 2)
         for name in (PICTURE, GRAPH):
             if _kind("--out", out / name) == "directory":
-                raise CommandError(f"--out: {shown(out / name)} is a directory", 2)
+                raise CommandError(f"--out: {shown(out / name)} is a directory, not a picture", 2)
     if save is None:
         return
     if _kind("--save", save) == "directory":

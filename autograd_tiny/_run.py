@@ -22,7 +22,7 @@ from . import datasets, losses, nn, optim
 from ._outputs import GRAPH, PICTURE, CommandError, Outputs, check, shown, write_whole
 from .metrics import argmax
 from .train import History, evaluate, fit
-from .viz import RendererNotFound, draw_dot, find_renderer
+from .viz import DEFAULT_MAX_NODES, RendererNotFound, draw_dot, find_renderer
 
 __all__ = ["CommandError", "run"]
 
@@ -223,8 +223,11 @@ def _write_pictures(
         sample.backward()  # so the drawing shows one sample's gradients
         try:
             drawing = draw_dot(sample, module=model)
-        except ValueError as too_large:  # above draw_dot's max_nodes: laying it out would crawl
-            say(f"skipped {graph}: {too_large}")
+        except ValueError:  # above draw_dot's max_nodes: laying it out would crawl
+            say(
+                f"skipped {graph}: one sample's graph has more than {DEFAULT_MAX_NODES} values, "
+                "too many to lay out quickly; smaller --hidden layers make it drawable"
+            )
             return True
         svg = drawing.pipe(format="svg")
         write_whole(graph, lambda p: p.write_bytes(svg))

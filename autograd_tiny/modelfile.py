@@ -59,6 +59,7 @@ _FIELDS: dict[str, dict[str, type]] = {  # the architecture fields of each type,
     "Layer": {"nin": int, "nout": int, "activation": str},
     "MLP": {"nin": int, "nouts": list, "activation": str, "output_activation": str},
 }
+_ARTICLED = {int: "an int", list: "a list", str: "a string"}
 
 
 def architecture(module: Module) -> dict[str, Any]:
@@ -232,10 +233,8 @@ def build(spec: Any, parameters: int | None = None) -> Module:
         )
     for name, kind in fields.items():
         if type(spec[name]) is not kind:
-            shown = _clip(repr(spec[name]))
-            raise ValueError(
-                f"the architecture field {name!r} must be a {kind.__name__}, got {shown}"
-            )
+            shown, wanted = _clip(repr(spec[name])), _ARTICLED[kind]
+            raise ValueError(f"the architecture field {name!r} must be {wanted}, got {shown}")
     sizes = [spec["nin"], *spec.get("nouts", [spec.get("nout", 1)])]
     if any(type(n) is not int or n < 1 for n in sizes):
         raise ValueError(

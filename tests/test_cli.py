@@ -496,3 +496,22 @@ def test_a_full_disk_for_the_output_is_one_line_and_status_1():
         )
     assert done.returncode == 1
     assert done.stderr == "autograd-tiny: error: cannot write the output: No space left on device\n"
+
+
+def test_a_picture_name_taken_by_a_directory_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "graph.svg").mkdir()
+    assert main([*FAST, "--out", os.fspath(tmp_path)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line.endswith(
+        f"--out: {os.fspath(tmp_path / 'graph.svg')!r} is a directory, not a picture"
+    )
+
+
+def test_a_graph_too_large_to_draw_is_skipped_with_a_note_the_user_can_act_on(tmp_path, capsys):
+    assert main([*FAST, "--hidden", "30,30", "--out", os.fspath(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert sorted(os.listdir(tmp_path)) == ["decision_boundary.png"]
+    assert (
+        f"skipped {tmp_path / 'graph.svg'}: one sample's graph has more than 1000 values, "
+        "too many to lay out quickly; smaller --hidden layers make it drawable"
+    ) in out

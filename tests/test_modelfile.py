@@ -396,3 +396,10 @@ def test_saving_into_a_missing_directory_names_the_file_not_a_temporary(tmp_path
     with pytest.raises(FileNotFoundError) as caught:
         nn.save(MLP(2, [1]), path)
     assert caught.value.filename == os.fspath(path) and ".tmp-" not in str(caught.value)
+
+
+def test_a_field_of_the_wrong_type_is_named_in_plain_words(tmp_path: Path) -> None:
+    path = saved(tmp_path)
+    rewrite(path, lambda d: d["architecture"].update(nin=2.0))
+    with pytest.raises(ValueError, match=r"the architecture field 'nin' must be an int, got 2\.0"):
+        nn.load(path)
