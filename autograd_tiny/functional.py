@@ -207,7 +207,10 @@ def _is_nested(
     if STATE.local.nesting <= 1 and not any(isinstance(a, Value) for a in args):
         return False  # the outermost call, floats in: floats out
     mine = set(own)
-    return any(node._prim is None and node not in mine for node in topological_order(out))
+    return any(
+        node._prim is None and node.requires_grad and node not in mine
+        for node in topological_order(out)
+    )
 
 
 def _returned(x: Value, nested: bool) -> Any:
