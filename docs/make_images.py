@@ -1,8 +1,8 @@
-"""Remake the README's pictures: ``python docs/make_images.py`` from the repository root.
+"""Remake the pictures of the README and the docs: ``python docs/make_images.py``.
 
-docs/images/graph.svg is the README tour's example drawn by ``draw_dot``;
-docs/images/decision_boundary.png is what ``autograd-tiny --out`` writes with
-its defaults.
+docs/images/graph.svg is the tour's example (README.md, docs/index.md) drawn by
+``draw_dot``; docs/images/decision_boundary.png is what ``autograd-tiny --out``
+writes with its defaults (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ IMAGES = Path(__file__).resolve().parent / "images"
 
 
 def tour_graph() -> None:
-    """The README's ten-line example, after ``backward()``."""
+    """The tour's example, after ``backward()``."""
     x, w, b = Value(2.0, label="x"), Value(-0.5, label="w"), Value(1.0, label="b")
     y = (w * x + b).tanh()
     y.label = "y"
