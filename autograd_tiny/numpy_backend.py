@@ -18,7 +18,6 @@ optional ``numpy`` extra and is imported only when this backend is used.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,7 +26,15 @@ from .ops import BY_NAME
 from .python_backend import compile_source, namespace
 from .tape import Tape
 
-__all__ = ["NUMPY", "numpy_ops", "NumpyReplay", "import_numpy", "as_batch", "stack_samples"]
+__all__ = [
+    "NUMPY",
+    "numpy_ops",
+    "NumpyReplay",
+    "import_numpy",
+    "as_batch",
+    "stack_samples",
+    "sum_over_batch",
+]
 
 Array = Any  # a numpy.ndarray; numpy is optional, so it is not imported for typing
 
@@ -134,9 +141,7 @@ class NumpyReplay:
         self._run, self._value_and_grad = functions["run"], functions["value_and_grad"]
 
     def _reduce(self, grads: tuple[Array, ...]) -> tuple[float, ...]:
-        if not grads:
-            return ()
-        return tuple(self.np.array(grads).sum(axis=1).tolist())  # np.array: 10× np.stack
+        return sum_over_batch(self.np, grads)
 
     def run(self, inputs: Sequence[Array], params: Sequence[Any]) -> Any:
         """The output for every sample of the batch (and the aux values, if any)."""
@@ -164,6 +169,19 @@ class NumpyReplay:
 
     def _full(self, out: Array, size: int) -> Array:
         return self.np.broadcast_to(out, (size,)).astype(float)
+
+
+def sum_over_batch(np: Any, grads: Sequence[Any]) -> tuple[float, ...]:
+    """Each parameter's gradients summed over the batch, in IEEE arithmetic as eager's.
+
+    ``inf - inf`` is ``nan`` and an overflow ``inf``, never an exception (as
+    ``math.fsum`` raised).  One summation for the vectorised replay and the
+    per-sample one alike, so a batch gives the same numbers either way.
+    """
+    if not grads:
+        return ()
+    with np.errstate(all="ignore"):
+        return tuple(np.array(grads, dtype=float).sum(axis=1).tolist())  # np.array: 10× np.stack
 
 
 def as_batch(inputs: Sequence[Any]) -> list[Array]:
@@ -197,6 +215,6 @@ def stack_samples(results: Sequence[Any], method: str, has_aux: bool) -> Any:
             return np.array([r[0] for r in results]), columns(1)
         return np.array(results)
     out = np.array([r[0] for r in results])
-    param_grads = tuple(math.fsum(g) for g in zip(*(r[2] for r in results), strict=True))
+    param_grads = sum_over_batch(np, list(zip(*(r[2] for r in results), strict=True)))
     batch = (out, tuple(columns(1)), param_grads)
     return (*batch, columns(3)) if has_aux else batch

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_tiny import Value, apply
+from autograd_tiny import Value, apply, gradients
 from autograd_tiny.nn import MLP
 from autograd_tiny.numpy_backend import import_numpy, numpy_ops
 from autograd_tiny.ops import PRIMITIVES, Primitive
@@ -139,6 +139,29 @@ def test_missing_numpy_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "numpy", None)
     with pytest.raises(ImportError, match=r"pip install 'autograd-tiny\[numpy\]'"):
         import_numpy()
+
+
+@pytest.mark.parametrize(
+    ("batch", "expected"),
+    [
+        ([1e308, -1.0, 1e308], math.inf),  # 1e308 + 1e308 overflows (math.fsum raised)
+        ([math.inf, -1.0, -math.inf], math.nan),  # inf - inf (math.fsum raised)
+        ([1.5, -2.0, 0.25], 1.5 + 2.0 * -2.0 + 0.25),
+    ],
+)
+def test_samples_replayed_one_by_one_sum_parameter_gradients_as_eager(
+    batch: list[float], expected: float
+) -> None:
+    p = Value(1.0)
+
+    def fn(x: Value) -> Value:
+        return p * x if x > 0 else p * x * 2.0  # the rows take different branches
+
+    _, _, (gp,) = record(fn, 1.0, params=[p], backend="numpy").value_and_grad(np.array(batch))
+    eager = 0.0
+    for x in batch:
+        eager += gradients(fn(Value(x)), [p])[0].data
+    assert close(gp, expected) and close(gp, eager)
 
 
 def test_per_sample_replay_keeps_aux_values() -> None:
