@@ -80,11 +80,13 @@ def backpropagate(
 
     ``targets=None`` returns every node of the graph that requires grad, in
     the order the pass visits them: interior nodes, each after all of its
-    consumers, then the leaves (``replay`` records graphs in this order).  Local
-    derivatives are floats, or ``Value``s forming a graph of the gradient when
-    ``create_graph`` is true.  With ``accumulate`` each node's gradient is also
-    added into its ``.grad`` (that is ``backward()``).  This is the only place
-    the chain rule lives.
+    consumers, then the leaves (``replay`` records graphs in this order).  Each
+    operand's share is its partial times the node's gradient, or, for an op
+    with a rule in the chain rule's form (``ops.Share``), what its ``vjps``
+    make of the gradient: a quotient, or exactly 0 down a branch not taken.  Shares are floats, or
+    ``Value``s forming a graph of the gradient when ``create_graph`` is true.
+    With ``accumulate`` each node's gradient is also added into its ``.grad``
+    (that is ``backward()``).  This is the only place the chain rule lives.
     """
     with _PASS_LOCK:
         _count_consumers(root)
@@ -140,6 +142,8 @@ def _chain_rule(
     value_type = engine.Value  # bound once: the loops below are hot
     results: dict[Value, Any] = {}
     check = bool(STATE.active) and STATE.local.anomaly
+    every = targets is None
+    wanted: Collection[Value] = () if targets is None else targets  # backward(): none, no lookup
     root._upstream = seed
     ready = [root]
     while ready:
@@ -147,7 +151,7 @@ def _chain_rule(
         upstream, node._upstream = node._upstream, None
         if accumulate:
             node.grad += upstream
-        if targets is None or node in targets:
+        if every or (wanted and node in wanted):
             results[node] = upstream
         prim = node._prim
         if prim is None:  # only a root can be a leaf here
@@ -170,12 +174,19 @@ def _chain_rule(
                 c.data if type(c) is value_type else c,
                 node.data,
             )
-        for operand, partial in zip(operands, prim.partials):  # noqa: B905
+        # An op with a rule that divides or masks (ops.Share) has every rule in the
+        # chain rule's form, which takes the upstream first: its arguments are built
+        # once per node, and so ((g,) + inputs), for a call f(g, *inputs) is slower.
+        vjps = prim.vjps
+        args = (upstream,) + inputs if vjps else inputs  # noqa: RUF005
+        for operand, rule in zip(operands, vjps or prim.partials):  # noqa: B905
             if type(operand) is value_type and operand.requires_grad:
                 if check:
-                    contribution = _checked_contribution(node, partial, inputs, upstream)
+                    contribution = _checked_contribution(node, rule, bool(vjps), args, upstream)
+                elif vjps:
+                    contribution = rule(*args)
                 else:
-                    contribution = partial(*inputs) * upstream
+                    contribution = rule(*args) * upstream
                 previous = operand._upstream
                 operand._upstream = contribution if previous is None else previous + contribution
                 if operand._prim is None:  # a leaf passes nothing on: no need to schedule it
@@ -194,17 +205,23 @@ def _graph_inputs(node: Value, arity: int) -> tuple[Any, ...]:
     return (*operands, node)
 
 
-def _checked_contribution(node: Value, partial: Any, inputs: tuple[Any, ...], upstream: Any) -> Any:
-    """``partial(*inputs) * upstream``, blaming a non-finite result on ``node``."""
+def _checked_contribution(
+    node: Value, rule: Any, is_vjp: bool, args: tuple[Any, ...], upstream: Any
+) -> Any:
+    """The operand's share of ``upstream``, blaming a non-finite result on ``node``.
+
+    ``args`` are the rule's: the upstream first when it ``is_vjp``, the op's
+    inputs, then its output.
+    """
     local = STATE.local
     local.anomaly = False  # ops recorded by the rule itself are part of node's backward
     try:
-        contribution = partial(*inputs) * upstream
+        contribution = rule(*args) if is_vjp else rule(*args) * upstream
     finally:
         local.anomaly = True
     if math.isfinite(float(contribution)):
         return contribution
-    shown = ", ".join(repr(float(i)) for i in inputs[:-1])
+    shown = ", ".join(repr(float(i)) for i in args[is_vjp:-1])
     site = creation_site(node) or "<not recorded: create the node inside detect_anomaly()>"
     raise FloatingPointError(
         f"detect_anomaly: the backward pass of {node.op}({shown}) produced the "

@@ -4,7 +4,9 @@ The source is meant to be read: variables are named after labels where there
 are some (else after their op), each op is one line, and the backward pass is
 the chain rule written out from the output back to the leaves.  Simple ops are
 inlined as Python expressions; the others call the functions of the table of
-primitives (or, for the numpy dialect, their element-wise numpy versions).
+primitives (or, for the numpy dialect, their element-wise numpy versions): a
+partial times the gradient, ``dtanh_dx(x, out) * g``, or for a rule in the
+chain rule's form (``ops.Share``) the share itself, ``vjp_div_x(g, x, y, out)``.
 
 >>> from autograd_tiny import Value
 >>> from autograd_tiny.tape import trace
@@ -43,7 +45,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .ops import PRIMITIVES
+from .ops import PRIMITIVES, Share
 from .tape import Guard, Tape
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "Dialect",
     "PYTHON",
     "partial_name",
+    "vjp_name",
     "slot_names",
     "generate",
 ]
@@ -64,12 +67,18 @@ def partial_name(op: str, index: int) -> str:
     return f"d{op}_d{_LETTERS[index]}"
 
 
+def vjp_name(op: str, index: int) -> str:
+    """The generated code's name for a ``Share`` rule's chain-rule form: ``vjp_div_x``."""
+    return f"vjp_{op}_{_LETTERS[index]}"
+
+
 # Names the generated code uses for itself; labels never take them.
 _RESERVED = {
     *("inputs", "params", "seed", "into_grad", "inf", "nan", "GuardFailed"),
     *("zeros_like", "reduce", "all_", "any_"),
     *(p.name for p in PRIMITIVES),
     *(partial_name(p.name, i) for p in PRIMITIVES for i in range(p.arity)),
+    *(vjp_name(p.name, i) for p in PRIMITIVES for i in range(p.arity)),
     *keyword.kwlist,
 }
 
@@ -108,7 +117,8 @@ ARITHMETIC_PARTIALS = {
 PYTHON = Dialect(
     name="python",
     forward={**ARITHMETIC, "relu": "0.0 if {x} <= 0.0 else {x}"},
-    partials={**ARITHMETIC_PARTIALS, "relu": ("({x} > 0.0) * {g}",)},
+    # A branch not taken passes exactly nothing, even an infinite gradient (ops.Share).
+    partials={**ARITHMETIC_PARTIALS, "relu": ("(0.0 if {x} <= 0.0 else {g})",)},
     into_grad=True,
 )
 
@@ -208,9 +218,12 @@ def _backward_lines(tape: Tape, dialect: Dialect, names: Sequence[str]) -> list[
                 continue
             if templates is not None:
                 add(slot, templates[i].format(**args))
-            else:
-                call = ", ".join([*(names[s] for s in ins.operands), names[out]])
+                continue
+            call = ", ".join([*(names[s] for s in ins.operands), names[out]])
+            if not isinstance(ins.prim.partials[i], Share):
                 add(slot, f"{partial_name(ins.prim.name, i)}({call}) * {grad_names[out]}")
+            else:
+                add(slot, f"{vjp_name(ins.prim.name, i)}({grad_names[out]}, {call})")
     return lines + _return_line(tape, dialect, names, grad_names)
 
 

@@ -2,8 +2,8 @@
 
 Values live in a list of floats indexed by slot.  The commonest ops of a
 network are written out (fma in both loops, mul and add in the backward
-loop); every other op calls its entry of the table, so the results are those
-of the eager engine.
+loop); every other op calls its entry of the table (each rule in its own
+form, see ``ops.Share``), so the results are those of the eager engine.
 
 >>> from autograd_tiny import Value
 >>> from autograd_tiny.tape import trace
@@ -19,11 +19,14 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .ops import Share
 from .tape import GuardFailed, Instruction, Tape
 
 __all__ = ["Interpreter"]
 
 Rule = Callable[..., float]
+# (gradient slot, partial, vjp): the share is partial(*args) * g, or vjp(g, *args)
+_Share = tuple[int, Rule, Rule | None]
 
 _FMA, _MUL, _ADD, _UNARY, _BINARY, _TERNARY = range(6)
 _SPECIAL = {"fma": _FMA, "mul": _MUL, "add": _ADD}
@@ -97,8 +100,8 @@ class Interpreter:
                     args: tuple[float, ...] = (values[a], values[out])
                 else:
                     args = _args(values, kind, a, b, c, out)
-                for slot, rule in rules:
-                    grads[slot] += rule(*args) * g
+                for slot, partial, vjp in rules:
+                    grads[slot] += partial(*args) * g if vjp is None else vjp(g, *args)
         n_in, n_par = self.tape.n_inputs, self.tape.n_params
         wanted_inputs = tuple(grads[:n_in]) if all(self.tape.needs_grad[:n_in]) else ()
         result = (values[self.tape.output], wanted_inputs, tuple(grads[n_in : n_in + n_par]))
@@ -108,7 +111,7 @@ class Interpreter:
 
 
 _Forward = tuple[int, Callable[..., float], int, int, int]
-_Backward = tuple[int, int, int, int, int, int, int, int, tuple[tuple[int, Rule], ...]]
+_Backward = tuple[int, int, int, int, int, int, int, int, tuple[_Share, ...]]
 
 
 def _kind(ins: Instruction) -> int:
@@ -125,7 +128,9 @@ def _backward_entry(tape: Tape, k: int, ins: Instruction) -> _Backward:
     trash = len(tape.names)
     wanted = [s if tape.needs_grad[s] else trash for s in ins.operands]
     rules = tuple(
-        (s, rule) for s, rule in zip(wanted, ins.prim.partials, strict=True) if s != trash
+        (s, rule, rule.vjp if isinstance(rule, Share) else None)
+        for s, rule in zip(wanted, ins.prim.partials, strict=True)
+        if s != trash
     )
     a, b, c = (*ins.operands, 0, 0)[:3]
     ga, gb, gc = (*wanted, trash, trash)[:3]

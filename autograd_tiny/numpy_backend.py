@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .codegen import ARITHMETIC, ARITHMETIC_PARTIALS, Dialect, generate
-from .ops import BY_NAME
+from .ops import BY_NAME, Share
 from .python_backend import compile_source, namespace
 from .tape import Tape
 
@@ -53,7 +53,7 @@ def import_numpy() -> Any:
 NUMPY = Dialect(
     name="numpy",
     forward=ARITHMETIC,  # the same spelling on arrays as on floats
-    partials={**ARITHMETIC_PARTIALS, "relu": ("({x} > 0.0) * {g}",)},
+    partials=ARITHMETIC_PARTIALS,
     accumulate="{g} = {g} + {c}",  # never +=: that would write into an array another name shares
     guard_true="not all_({cond})",
     guard_false="any_({cond})",
@@ -67,6 +67,8 @@ def numpy_ops(np: Any) -> tuple[dict[str, Callable[..., Any]], dict[str, tuple[A
 
     Vectorised numpy for every op but ``pow``, whose special cases (``0 ** 0``,
     negative bases) are taken from the table itself, one element at a time.
+    A rule is a ``Share`` exactly where the table's is (it divides, or passes
+    nothing down a branch not taken, whatever the gradient).
     """
 
     div = np.divide  # not /: two Python floats (parameters, constants) would raise on 0
@@ -100,20 +102,23 @@ def numpy_ops(np: Any) -> tuple[dict[str, Callable[..., Any]], dict[str, tuple[A
         "cos": np.cos,
     }
     partials: dict[str, tuple[Any, ...]] = {
-        "div": (lambda x, y, out: div(1.0, y), lambda x, y, out: -div(out, y)),
-        "pow": tuple(table(rule, 3) for rule in pow_.partials),
+        "div": (Share(lambda g, x, y, out: div(g, y)), lambda x, y, out: -div(out, y)),
+        "pow": tuple(
+            Share(table(rule.vjp, 4)) if isinstance(rule, Share) else table(rule, 3)
+            for rule in pow_.partials
+        ),
         "exp": (lambda x, out: out,),
-        "log": (lambda x, out: div(1.0, x),),
-        "sqrt": (lambda x, out: div(0.5, out),),
+        "log": (Share(lambda g, x, out: div(g, x)),),
+        "sqrt": (Share(lambda g, x, out: div(g, 2.0 * out)),),
         "tanh": (lambda x, out: 4.0 * sigmoid(2.0 * x) * sigmoid(-2.0 * x),),
         "sigmoid": (lambda x, out: out * sigmoid(-x),),
         "softplus": (lambda x, out: sigmoid(x),),
-        "relu": (lambda x, out: np.where(x > 0.0, 1.0, 0.0),),
+        "relu": (Share(lambda g, x, out: np.where(x <= 0.0, 0.0, g)),),
         "leaky_relu": (
-            lambda x, s, out: np.where(x > 0.0, 1.0, s),
-            lambda x, s, out: np.where(x > 0.0, 0.0, x),
+            lambda x, s, out: np.where(x <= 0.0, s, 1.0),
+            Share(lambda g, x, s, out: np.where(x <= 0.0, x * g, 0.0)),
         ),
-        "abs": (lambda x, out: np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0)),),
+        "abs": (Share(lambda g, x, out: np.where(x > 0.0, g, np.where(x < 0.0, -g, 0.0))),),
         "sin": (lambda x, out: np.cos(x),),
         "cos": (lambda x, out: -np.sin(x),),
     }

@@ -2,10 +2,31 @@
 
 An entry holds a name, a forward function on plain floats, and one
 partial-derivative rule per input.  A rule receives the op's inputs and its
-output, ``rule(*inputs, out)``, and returns ``∂out/∂input``.  Rules are written
-with the generic helpers below (``exp``, ``div``, ``sigmoid`` …), which work on
-floats *and* on ``Value`` nodes, so the same rule gives a fast float for a
-first-order backward pass and a differentiable graph for higher order.
+output, ``rule(*inputs, out)``, and returns ``∂out/∂input``; the chain rule
+multiplies it by the upstream gradient.  Rules are written with the generic
+helpers below (``exp``, ``div``, ``sigmoid`` …), which work on floats *and* on
+``Value`` nodes, so the same rule gives a fast float for a first-order
+backward pass and a differentiable graph for higher order.
+
+A rule wrapped in ``Share`` is written in the chain rule's own form instead,
+``vjp(upstream, *inputs, out)``, returning the input's share of the gradient
+(as PyTorch's derivatives.yaml writes ``grad / other``).  Two kinds of rule
+need it:
+
+- a rule that divides: ``upstream / y`` as in PyTorch, never
+  ``upstream * (1 / y)``, whose reciprocal overflows for a tiny ``y``
+  (``div``, ``log``, ``sqrt``);
+- a branch not taken passes nothing on: where an input does not reach the
+  output (relu at or below 0, ``abs`` at 0, the base of ``x ** 0``, the
+  exponent of ``0 ** y`` for ``y >= 0``, the slope of ``leaky_relu`` above 0),
+  its share is exactly 0 whatever the upstream, even ``inf`` or ``nan`` (a
+  product would give ``0 * inf = nan``).  It is the constant 0, so a second
+  derivative gets nothing from it either.  PyTorch and JAX mask relu and
+  ``x ** 0`` so; PyTorch's ``abs`` and ``0 ** y`` multiply, ``grad * 0``.
+  A branch taken with slope 0 is an ordinary product (``leaky_relu`` with
+  slope 0 below 0, like ``x * 0``).
+
+Called like any rule, a ``Share`` gives the local derivative, ``vjp(1.0, …)``.
 
 Every forward follows IEEE-754: it returns ``inf`` or ``nan`` where Python's
 ``math`` module would raise.
@@ -14,6 +35,10 @@ Every forward follows IEEE-754: it returns ``inf`` or ``nan`` where Python's
 (12.0, 4.0)
 >>> LOG.forward(0.0), DIV.forward(1.0, 0.0), EXP.forward(1000.0)
 (-inf, inf, inf)
+>>> DIV.partials[0](1.0, 1e-310, math.inf), DIV.vjps[0](1e-10, 1.0, 1e-310, math.inf)
+(inf, 1.000000000000003e+300)
+>>> RELU.partials[0](-1.0, 0.0), RELU.vjps[0](math.inf, -1.0, 0.0)
+(0.0, 0.0)
 """
 
 from __future__ import annotations
@@ -24,7 +49,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Primitive", "PRIMITIVES", "BY_NAME"]
+__all__ = ["Primitive", "Share", "PRIMITIVES", "BY_NAME"]
 
 INF = math.inf
 NAN = math.nan
@@ -37,6 +62,9 @@ class Primitive:
     ``symbol`` is how drawings show the op (``"*"`` for mul).  ``domain`` names
     the inputs on which the op is smooth and finite (``"real"``,
     ``"positive"``, ``"nonzero"``), for tools that generate test inputs.
+    ``vjps`` holds, for an op with a ``Share`` rule, every rule in the chain
+    rule's form (a plain partial times the upstream), so that the backward pass
+    calls one form per node; it is empty for an op of plain partials only.
     """
 
     name: str
@@ -45,12 +73,41 @@ class Primitive:
     symbol: str = ""
     domain: str = "real"
     arity: int = field(init=False)  # the number of inputs: one partial each
+    vjps: tuple[Callable[..., Any], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arity", len(self.partials))
+        if any(isinstance(p, Share) for p in self.partials):
+            vjps = tuple(p.vjp if isinstance(p, Share) else _times(p) for p in self.partials)
+            object.__setattr__(self, "vjps", vjps)
+        else:
+            object.__setattr__(self, "vjps", ())
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}/{self.arity}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """A rule in the chain rule's form: ``vjp(upstream, *inputs, out)`` is the input's share.
+
+    For a rule that divides, or one that must pass exactly nothing down a
+    branch not taken (see the module's docstring).  Called like a plain rule,
+    it returns the local derivative, the share of an upstream gradient of 1.
+
+    >>> Share(lambda g, x, out: div(g, x))(4.0, 1.3862943611198906)
+    0.25
+    """
+
+    vjp: Callable[..., Any]
+
+    def __call__(self, *inputs_and_out: Any) -> Any:
+        return self.vjp(1.0, *inputs_and_out)
+
+
+def _times(partial: Callable[..., Any]) -> Callable[..., Any]:
+    """A plain rule in the chain rule's form: its partial times the upstream."""
+    return lambda upstream, *inputs_and_out: partial(*inputs_and_out) * upstream
 
 
 # --- IEEE-754 forwards on plain floats --------------------------------------
@@ -163,22 +220,29 @@ def cos(x: Any) -> Any:
     return _fcos(x) if _is_number(x) else x.cos()
 
 
-def _pow_base_partial(x: Any, y: Any, out: Any) -> Any:
-    # As PyTorch: x ** 0 is the constant 1, so 0 ** 0 has derivative 0, not 0·inf.
+# The branches below test numbers (float() of a Value is its data): y == 0 on a
+# Value would be identity.  The groupings are PyTorch's, so results match it.
+
+
+def _pow_base_share(g: Any, x: Any, y: Any, out: Any) -> Any:
+    # As PyTorch: x ** 0 is the constant 1, so its base gets nothing (0 ** 0: not 0·inf).
     if float(y) == 0.0:
         return 0.0
-    return y * power(x, y - 1.0)
+    return y * power(x, y - 1.0) * g
 
 
-def _pow_exponent_partial(x: Any, y: Any, out: Any) -> Any:
-    # As PyTorch: 0 ** y has derivative 0 in y for y >= 0 instead of 0·(-inf).
+def _pow_exponent_share(g: Any, x: Any, y: Any, out: Any) -> Any:
+    # 0 ** y is the constant 0 (or 1) for y >= 0: its exponent gets nothing, not
+    # 0·(-inf) (PyTorch: 0 too, but times the gradient, nan for an infinite one).
     if float(x) == 0.0 and float(y) >= 0.0:
         return 0.0
-    return out * log(x)
+    return out * log(x) * g
 
 
-def _abs_partial(x: Any, out: Any) -> float:
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)  # abs'(0) = 0, as PyTorch
+def _abs_share(g: Any, x: Any, out: Any) -> Any:
+    # abs'(0) = 0 as PyTorch's, but at 0 (or nan) neither branch is taken: not even
+    # an infinite gradient passes (PyTorch: grad · sgn(0), nan for an infinite one).
+    return g if x > 0 else (-g if x < 0 else 0.0)
 
 
 # --- the table ---------------------------------------------------------------
@@ -189,7 +253,7 @@ MUL = Primitive("mul", operator.mul, (lambda x, y, out: y, lambda x, y, out: x),
 DIV = Primitive(
     "div",
     _fdiv,
-    (lambda x, y, out: div(1.0, y), lambda x, y, out: -div(out, y)),
+    (Share(lambda g, x, y, out: div(g, y)), lambda x, y, out: -div(out, y)),
     "/",
     "nonzero",
 )
@@ -203,25 +267,26 @@ NEG = Primitive("neg", operator.neg, (lambda x, out: -1.0,), "-")
 POW = Primitive(
     "pow",
     _fpow,
-    (_pow_base_partial, _pow_exponent_partial),
+    (Share(_pow_base_share), Share(_pow_exponent_share)),
     "**",
     "positive",
 )
 EXP = Primitive("exp", _fexp, (lambda x, out: out,))
-LOG = Primitive("log", _flog, (lambda x, out: div(1.0, x),), domain="positive")
-SQRT = Primitive("sqrt", _fsqrt, (lambda x, out: div(0.5, out),), domain="positive")
+LOG = Primitive("log", _flog, (Share(lambda g, x, out: div(g, x)),), domain="positive")
+SQRT = Primitive("sqrt", _fsqrt, (Share(lambda g, x, out: div(g, 2.0 * out)),), domain="positive")
 # sech² = 4·σ(2x)·σ(-2x): no cancellation where 1 - tanh² would round to 0.
 TANH = Primitive("tanh", math.tanh, (lambda x, out: 4.0 * sigmoid(2.0 * x) * sigmoid(-2.0 * x),))
 # σ' = σ(x)·σ(-x): exact in the tails, where σ·(1 - σ) would round to 0.
 SIGMOID = Primitive("sigmoid", _fsigmoid, (lambda x, out: out * sigmoid(-x),))
 SOFTPLUS = Primitive("softplus", _fsoftplus, (lambda x, out: sigmoid(x),))
-RELU = Primitive("relu", _frelu, (lambda x, out: 1.0 if x > 0 else 0.0,))
+# relu and leaky_relu test x <= 0 as their forwards do: nan takes the identity branch.
+RELU = Primitive("relu", _frelu, (Share(lambda g, x, out: 0.0 if x <= 0 else g),))
 LEAKY_RELU = Primitive(
     "leaky_relu",
     _fleaky_relu,
-    (lambda x, s, out: 1.0 if x > 0 else s, lambda x, s, out: 0.0 if x > 0 else x),
+    (lambda x, s, out: s if x <= 0 else 1.0, Share(lambda g, x, s, out: x * g if x <= 0 else 0.0)),
 )
-ABS = Primitive("abs", abs, (_abs_partial,))
+ABS = Primitive("abs", abs, (Share(_abs_share),))
 SIN = Primitive("sin", _fsin, (lambda x, out: cos(x),))
 COS = Primitive("cos", _fcos, (lambda x, out: -sin(x),))
 

@@ -18,8 +18,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .codegen import PYTHON, generate, partial_name
-from .ops import PRIMITIVES
+from .codegen import PYTHON, generate, partial_name, vjp_name
+from .ops import PRIMITIVES, Share
 from .tape import GuardFailed, Tape
 
 __all__ = ["PythonReplay", "namespace", "compile_source"]
@@ -28,11 +28,18 @@ __all__ = ["PythonReplay", "namespace", "compile_source"]
 def namespace(
     forwards: dict[str, Callable[..., Any]], partials: dict[str, tuple[Callable[..., Any], ...]]
 ) -> dict[str, Any]:
-    """The globals of generated code: op forwards and partials under their names."""
+    """The globals of generated code: op forwards and partials under their names.
+
+    A ``Share`` rule goes in under its chain-rule form's name (``vjp_div_x``).
+    """
     scope: dict[str, Any] = {"GuardFailed": GuardFailed, "inf": math.inf, "nan": math.nan}
     scope.update(forwards)
     for op, rules in partials.items():
-        scope.update((partial_name(op, i), rule) for i, rule in enumerate(rules))
+        for i, rule in enumerate(rules):
+            if isinstance(rule, Share):
+                scope[vjp_name(op, i)] = rule.vjp
+            else:
+                scope[partial_name(op, i)] = rule
     return scope
 
 

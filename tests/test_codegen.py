@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_tiny import Value, apply
+from autograd_tiny import Value, apply, gradients
 from autograd_tiny.codegen import PYTHON, generate, slot_names
 from autograd_tiny.nn import MLP
 from autograd_tiny.ops import PRIMITIVES, Primitive
@@ -34,6 +34,35 @@ def test_every_op_is_the_tables_forward_and_partials(prim: Primitive, data: st.D
     assert same(out, want)
     for i, g in enumerate(grads):
         assert same(g, prim.partials[i](*xs, want) * 1.0)
+
+
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+@given(data=st.data(), seed=st.sampled_from([math.inf, -math.inf, math.nan, 1e300, 1e-300]))
+def test_every_op_passes_any_gradient_as_the_eager_engine(
+    prim: Primitive, data: st.DataObject, seed: float
+) -> None:
+    """Bit for bit the eager shares: divided, masked down a branch not taken, or products."""
+    xs = [data.draw(numbers) for _ in range(prim.arity)]
+    _, grads, _ = record(lambda *v: apply(prim, *v), *xs, backend="python").value_and_grad(
+        *xs, seed=seed
+    )
+    leaves = [Value(x) for x in xs]
+    eager = gradients(apply(prim, *leaves), leaves, grad_output=seed)
+    assert all(same(g, e.data) for g, e in zip(grads, eager, strict=True)), (xs, grads, eager)
+
+
+def test_a_rule_that_divides_or_masks_is_written_as_its_share() -> None:
+    x, y = Value(2.0, label="x"), Value(4.0, label="y")
+    program = record(lambda x, y: (x / y).relu() + x.log(), x, y, backend="python")
+    for line in (
+        "    g_x = vjp_log_x(g_log1, x, log1)",  # g / x, not (1 / x) * g
+        "    g_div1 = (0.0 if div1 <= 0.0 else g_relu1)",  # a branch not taken passes 0
+        "    g_x += vjp_div_x(g_div1, x, y, div1)",
+        "    g_y = ddiv_dy(x, y, div1) * g_div1",  # a plain partial times the gradient
+    ):
+        assert line in program.source, line
+    numpy_source = record(lambda x, y: (x / y).relu(), x, y, backend="numpy").source
+    assert "g_div1 = vjp_relu_x(g_relu1, div1, relu1)" in numpy_source
 
 
 def test_the_source_has_one_line_per_op_and_named_variables() -> None:
@@ -70,7 +99,7 @@ def test_a_network_reads_as_its_layers() -> None:
     "label",
     [
         *("tanh", "ｔａｎｈ", "seed", "params", "into_grad", "all_", "any_", "class", "1st"),
-        *("a b", 'x"); import os; ("', "g_x", "x"),
+        *("a b", 'x"); import os; ("', "g_x", "x", "vjp_div_x", "dtanh_dx"),
     ],
 )
 def test_any_label_becomes_a_safe_unique_name(label: str) -> None:

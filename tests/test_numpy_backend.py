@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from autograd_tiny import Value, apply, gradients
 from autograd_tiny.nn import MLP
 from autograd_tiny.numpy_backend import import_numpy, numpy_ops
-from autograd_tiny.ops import PRIMITIVES, Primitive
+from autograd_tiny.ops import PRIMITIVES, Primitive, Share
 from autograd_tiny.replay import GuardError, record
 
 special = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.0, 1e-300, 1e300, math.inf, -math.inf, math.nan])
@@ -49,6 +49,28 @@ def test_the_mapping_covers_the_table() -> None:
         assert prim.name in inline or (
             prim.name in FORWARD and len(PARTIALS[prim.name]) == prim.arity
         )
+
+
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+def test_a_rule_is_a_share_exactly_where_the_tables_is(prim: Primitive) -> None:
+    for i, rule in enumerate(PARTIALS.get(prim.name, ())):
+        assert isinstance(rule, Share) == isinstance(prim.partials[i], Share), (prim.name, i)
+
+
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+@given(data=st.data(), seed=st.sampled_from([math.inf, -math.inf, math.nan, 1e300, 1e-300]))
+def test_every_op_passes_any_gradient_as_the_eager_engine(
+    prim: Primitive, data: st.DataObject, seed: float
+) -> None:
+    """Shares of a huge, tiny or non-finite gradient: divided, masked, as eager."""
+    rows = data.draw(st.lists(st.tuples(*[numbers] * prim.arity), min_size=1, max_size=8))
+    program = record(lambda *v: apply(prim, *v), *rows[0], backend="numpy")
+    _, grads, _ = program.value_and_grad(*(np.array(c) for c in zip(*rows, strict=True)), seed=seed)
+    for k, row in enumerate(rows):
+        leaves = [Value(x) for x in row]
+        eager = gradients(apply(prim, *leaves), leaves, grad_output=seed)
+        for i, g in enumerate(grads):
+            assert close(float(g[k]), eager[i].data), (row, i, seed, g[k], eager[i].data)
 
 
 def hinge(model: MLP) -> Any:

@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_tiny import Value, apply, gradients
-from autograd_tiny.ops import BY_NAME, PRIMITIVES, Primitive
+from autograd_tiny.ops import BY_NAME, PRIMITIVES, Primitive, Share, div
+from autograd_tiny.replay import record
 
 TABLE = pytest.mark.parametrize("prim", PRIMITIVES, ids=[p.name for p in PRIMITIVES])
 # Each op's property gets a third of the profile's examples: the table multiplies them.
@@ -75,6 +76,15 @@ def test_the_table_is_consistent() -> None:
     assert len(set(names)) == len(names)
     assert {p.name: p for p in PRIMITIVES} == BY_NAME
     assert all(p.arity == len(p.partials) >= 1 for p in PRIMITIVES)
+    for p in PRIMITIVES:  # with a Share, every rule in the chain's form; else none
+        shares = [isinstance(r, Share) for r in p.partials]
+        assert len(p.vjps) == (p.arity if any(shares) else 0)
+        for rule, vjp in zip(p.partials, p.vjps, strict=False):
+            assert (
+                vjp is rule.vjp
+                if isinstance(rule, Share)
+                else vjp(3.0, *[2.0] * p.arity, 5.0) == rule(*[2.0] * p.arity, 5.0) * 3.0
+            )
 
 
 @TABLE
@@ -180,7 +190,10 @@ def test_second_derivatives_match_differences_of_the_gradient(
 
 
 def rules_agree(prim: Primitive, xs: tuple[float, ...]) -> None:
-    """Each partial of ``prim`` on floats equals the same partial on ``Value``s."""
+    """Each partial of ``prim`` on floats equals the same partial on ``Value``s.
+
+    A ``Share`` rule's chain-rule form too, for upstream gradients of every size.
+    """
     leaves = [Value(x) for x in xs]
     out = apply(prim, *leaves)
     for i, partial in enumerate(prim.partials):
@@ -188,6 +201,40 @@ def rules_agree(prim: Primitive, xs: tuple[float, ...]) -> None:
         on_values = partial(*leaves, out)
         assert type(on_floats) is float, (prim.name, i, type(on_floats))
         assert same_number(on_floats, float(on_values)), (prim.name, xs, i)
+        vjp = prim.vjps[i] if prim.vjps else None
+        for g in () if vjp is None else (3.0, -1e300, math.inf, math.nan):
+            on_floats, on_values = vjp(g, *xs, out.data), vjp(Value(g), *leaves, out)
+            assert type(on_floats) is float, (prim.name, i, type(on_floats))
+            assert same_number(on_floats, float(on_values)), (prim.name, xs, i, g)
+
+
+@TABLE
+@PER_OP
+@given(data=st.data(), g=st.floats(-1e3, 1e3).filter(lambda g: abs(g) > 1e-3))
+def test_a_share_is_its_partial_times_the_gradient_up_to_rounding(
+    prim: Primitive, data: st.DataObject, g: float
+) -> None:
+    """Where nothing overflows, ``vjp(g)`` is ``partial · g``: a quotient rounds once less."""
+    xs = data.draw(inputs(prim))
+    out = prim.forward(*xs)
+    for partial, vjp in zip(prim.partials, prim.vjps, strict=False):
+        assert close(vjp(g, *xs, out), partial(*xs, out) * g, 4e-16)
+        assert vjp(1.0, *xs, out) == partial(*xs, out)
+
+
+def test_a_user_defined_primitive_with_a_share_rule_works_everywhere() -> None:
+    # 1/x with the gradient -(g / x) / x: no 1/x² to overflow for a tiny x.
+    recip = Primitive(
+        "recip", lambda x: div(1.0, x), (Share(lambda g, x, out: -div(div(g, x), x)),)
+    )
+    x = Value(1e-160)
+    (g,) = gradients(apply(recip, x), [x], grad_output=1e-300, create_graph=True)
+    assert g.data == -(1e-300 / 1e-160) / 1e-160
+    assert gradients(g, [x])[0].data == 2 * (1e-300 / 1e-160) / 1e-160 / 1e-160
+    # The tape takes rules from the table entry; the python and numpy backends
+    # know only the table's own ops until they too derive from Primitive.partials.
+    program = record(lambda v: apply(recip, v), 1e-160, backend="tape")
+    assert program.value_and_grad(1e-160, seed=1e-300)[1] == (g.data,)
 
 
 # On arbitrary floats, tests/test_numerics.py compares the whole first-order
