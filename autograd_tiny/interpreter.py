@@ -50,6 +50,7 @@ class Interpreter:
             for k, ins in enumerate(tape.instructions[: tape.n_backward])
         ]
         self._backward = tuple(reversed(backward))
+        self._unreached = _unreached_leaves(tape)
         self._guards = tuple((_COMPARE[g.op], g.left, g.right, g.outcome) for g in tape.guards)
 
     def _run(self, inputs: Sequence[float], params: Sequence[float]) -> list[float]:
@@ -81,7 +82,9 @@ class Interpreter:
     ) -> tuple[Any, ...]:
         """The output, its gradients for the inputs and for the parameters (then any aux)."""
         values = self._run(inputs, params)
-        grads = [0.0] * (len(values) + 1)
+        # Each sum starts at -0.0, the identity of IEEE addition (0.0 + -0.0 is 0.0),
+        # so it is the eager pass's bit for bit, whose first share starts it.
+        grads = [-0.0] * (len(values) + 1)
         grads[self.tape.output] = seed
         for kind, out, a, b, c, ga, gb, gc, rules in self._backward:
             g = grads[out]
@@ -102,6 +105,8 @@ class Interpreter:
                     args = _args(values, kind, a, b, c, out)
                 for slot, partial, vjp in rules:
                     grads[slot] += partial(*args) * g if vjp is None else vjp(g, *args)
+        for slot in self._unreached:
+            grads[slot] = 0.0
         n_in, n_par = self.tape.n_inputs, self.tape.n_params
         wanted_inputs = tuple(grads[:n_in]) if all(self.tape.needs_grad[:n_in]) else ()
         result = (values[self.tape.output], wanted_inputs, tuple(grads[n_in : n_in + n_par]))
@@ -135,6 +140,14 @@ def _backward_entry(tape: Tape, k: int, ins: Instruction) -> _Backward:
     a, b, c = (*ins.operands, 0, 0)[:3]
     ga, gb, gc = (*wanted, trash, trash)[:3]
     return _kind(ins), tape.first_result + k, a, b, c, ga, gb, gc, rules
+
+
+def _unreached_leaves(tape: Tape) -> tuple[int, ...]:
+    """Input and parameter slots that get no share: their gradient is 0.0, as eager's."""
+    reached = {tape.output}
+    for ins in tape.instructions[: tape.n_backward]:
+        reached.update(s for s in ins.operands if tape.needs_grad[s])
+    return tuple(s for s in range(tape.n_inputs + tape.n_params) if s not in reached)
 
 
 def _args(values: list[float], kind: int, a: int, b: int, c: int, out: int) -> tuple[float, ...]:

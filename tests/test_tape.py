@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_tiny import Value, apply
+from autograd_tiny import Value, apply, gradients
 from autograd_tiny.nn import MLP
 from autograd_tiny.ops import PRIMITIVES
 from autograd_tiny.replay import BACKENDS, GuardError, Program, record
@@ -320,6 +320,20 @@ def test_the_tape_lays_out_inputs_parameters_constants_then_results() -> None:
         s < tape.first_result + k for k, i in enumerate(tape.instructions) for s in i.operands
     )
     assert set(operand_slots) >= {0, 1, 2}
+
+
+@pytest.mark.parametrize("backend", ["tape", "python"])
+def test_a_replayed_gradient_keeps_the_sign_of_a_zero(backend: str) -> None:
+    # As gradients(): a sum starts from its first share, so -0.0 stays -0.0 (1/g
+    # is -inf, not inf); an input that gets no share at all has 0.0.
+    def fn(x: Value, y: Value, z: Value) -> Value:
+        return x * -0.0 + (y * -1e-300) * 1e-300
+
+    leaves = [Value(v) for v in (1.0, 2.0, 3.0)]
+    want = [g.data for g in gradients(fn(*leaves), leaves)]
+    assert [math.copysign(1.0, g) for g in want] == [-1.0, -1.0, 1.0]
+    _, got, _ = record(fn, 1.0, 2.0, 3.0, backend=backend).value_and_grad(1.0, 2.0, 3.0)
+    assert [math.copysign(1.0, g) for g in got] == [-1.0, -1.0, 1.0] and list(got) == want
 
 
 @pytest.mark.parametrize("backend", ["tape", "python"])
