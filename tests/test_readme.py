@@ -1,8 +1,9 @@
-"""The README: its two set-up commands, CI's command, and examples that really run.
+"""The README: a front door with two set-up commands, CI's command, examples that run.
 
 pytest runs README.md as a doctest file (``--doctest-glob``), which silently
 skips a ```python block without ``>>>`` prompts: every block must have them.
-The last test runs the examples too, so that ``pytest tests/`` alone covers them.
+The examples are run here too, so that ``pytest tests/`` alone covers them.
+The manual is the docs site; tests/test_docs.py checks its pages.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from _markdown import fenced_blocks, python_block_problems
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pytest depends on tomli before Python 3.11
@@ -24,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PYPROJECT: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 CI_RUN = ROOT / ".ci" / "run"
-FENCE = re.compile(r"^```(\S*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 # What this area's tests import, beyond the package itself.
 TEST_DEPENDENCIES = ("pytest", "hypothesis", "numpy", "mpmath")
+MAX_LINES = 200  # DESIGN.md, Packaging: a front door, not a manual
 
 
 def section(title: str) -> str:
@@ -45,7 +48,7 @@ def commands(script: str) -> list[list[str]]:
 
 
 def setup_commands() -> list[list[str]]:
-    blocks = [body for lang, body in FENCE.findall(section("Set-up")) if lang == "bash"]
+    blocks = [b.body for b in fenced_blocks(section("Set-up")) if b.lang == "bash"]
     assert len(blocks) == 1, "the Set-up section has one ```bash block"
     return commands(blocks[0])
 
@@ -108,20 +111,43 @@ def test_pytest_runs_the_readme_as_doctests() -> None:
 
 
 def test_every_python_block_is_a_doctest() -> None:
-    blocks = FENCE.findall(README)
-    assert blocks
-    for lang, body in blocks:
-        if lang.lower().startswith("py"):
-            assert lang == "python", f"use ```python, not ```{lang}"
-            assert body.lstrip().startswith(">>> "), f"a python block without >>>:\n{body}"
-            assert body.endswith("\n\n"), f"a blank line must end the block:\n{body}"
+    blocks = fenced_blocks(README)
+    assert any(block.is_python for block in blocks)
+    assert not python_block_problems(blocks), python_block_problems(blocks)
+    for block in blocks:
+        if block.is_python:
+            assert block.lang == "python", f"use ```python, not ```{block.lang}"
+            assert block.body.endswith("\n\n"), f"a blank line must end the block:\n{block.body}"
 
 
 def test_the_readmes_examples_pass() -> None:
     examples = doctest.DocTestParser().get_doctest(README, {}, "README.md", str(ROOT), 0)
-    python_blocks = [b for lang, b in FENCE.findall(README) if lang == "python"]
+    python_blocks = [b for b in fenced_blocks(README) if b.is_python]
     assert len(examples.examples) >= len(python_blocks) > 0
     flags = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
     report: list[str] = []
     result = doctest.DocTestRunner(optionflags=flags).run(examples, out=report.append)
     assert result.failed == 0, "".join(report)
+
+
+def test_the_readme_is_a_front_door() -> None:
+    lines = README.splitlines()
+    assert len(lines) <= MAX_LINES, f"README.md has {len(lines)} lines; the manual is docs/"
+
+
+def test_the_setup_commands_are_the_first_of_their_kind() -> None:
+    """Tooling greps README.md for the first ``pip install`` and the first pytest line."""
+    lines = README.splitlines()
+    first_install = next(line for line in lines if "pip install" in line)
+    first_pytest = next(line for line in lines if "pytest" in line)
+    assert commands(first_install) == setup_commands()[:1]
+    assert commands(first_pytest) == setup_commands()[1:]
+
+
+def test_the_readmes_links_and_pictures_exist() -> None:
+    targets = re.findall(r"\]\(([^)\s]+)\)", README)
+    local = [t.split("#")[0] for t in targets if not re.match(r"[a-z]+:", t)]
+    assert any(t.startswith("docs/images/") for t in local), "the README shows a picture"
+    assert {"docs/index.md", "docs/reference/index.md", "CONTRIBUTING.md"} <= set(local)
+    for target in local:
+        assert (ROOT / target).exists(), f"README links to {target}, which does not exist"
