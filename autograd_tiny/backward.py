@@ -177,12 +177,12 @@ def _chain_rule(
         # An op with a rule that divides or masks (ops.Share) has every rule in the
         # chain rule's form, which takes the upstream first: its arguments are built
         # once per node, and so ((g,) + inputs), for a call f(g, *inputs) is slower.
-        vjps = prim.vjps
+        rules, vjps = prim.chain
         args = (upstream,) + inputs if vjps else inputs  # noqa: RUF005
-        for operand, rule in zip(operands, vjps or prim.partials):  # noqa: B905
+        for operand, rule in zip(operands, rules):  # noqa: B905
             if type(operand) is value_type and operand.requires_grad:
                 if check:
-                    contribution = _checked_contribution(node, rule, bool(vjps), args, upstream)
+                    contribution = _checked_contribution(node, rule, vjps, args, upstream)
                 elif vjps:
                     contribution = rule(*args)
                 else:

@@ -65,6 +65,8 @@ class Primitive:
     ``vjps`` holds, for an op with a ``Share`` rule, every rule in the chain
     rule's form (a plain partial times the upstream), so that the backward pass
     calls one form per node; it is empty for an op of plain partials only.
+    ``chain`` is what the backward pass reads once per node: ``(vjps, True)``,
+    or ``(partials, False)``.
     """
 
     name: str
@@ -74,14 +76,17 @@ class Primitive:
     domain: str = "real"
     arity: int = field(init=False)  # the number of inputs: one partial each
     vjps: tuple[Callable[..., Any], ...] = field(init=False, repr=False, compare=False)
+    chain: tuple[tuple[Callable[..., Any], ...], bool] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arity", len(self.partials))
+        vjps: tuple[Callable[..., Any], ...] = ()
         if any(isinstance(p, Share) for p in self.partials):
             vjps = tuple(p.vjp if isinstance(p, Share) else _times(p) for p in self.partials)
-            object.__setattr__(self, "vjps", vjps)
-        else:
-            object.__setattr__(self, "vjps", ())
+        object.__setattr__(self, "vjps", vjps)
+        object.__setattr__(self, "chain", (vjps, True) if vjps else (self.partials, False))
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}/{self.arity}>"

@@ -79,6 +79,7 @@ def test_the_table_is_consistent() -> None:
     for p in PRIMITIVES:  # with a Share, every rule in the chain's form; else none
         shares = [isinstance(r, Share) for r in p.partials]
         assert len(p.vjps) == (p.arity if any(shares) else 0)
+        assert p.chain == ((p.vjps, True) if any(shares) else (p.partials, False))
         for rule, vjp in zip(p.partials, p.vjps, strict=False):
             assert (
                 vjp is rule.vjp
