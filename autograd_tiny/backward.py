@@ -25,7 +25,6 @@ import threading
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, Final
 
-from . import engine
 from .modes import STATE, creation_site
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ def topological_order(root: Value, *, trainable_only: bool = True) -> list[Value
     Iterative depth-first search: graphs of any depth, at any recursion limit.
     With ``trainable_only`` only nodes that require grad are visited.
     """
-    value_type = engine.Value  # bound once: the loops below are hot
+    value_type = type(root)  # Value, bound once (the loops below are hot; no import of engine)
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Any] = [root]
@@ -115,7 +114,7 @@ def _count_consumers(root: Value) -> None:
     Leaves are not counted: they have nothing to pass on, so the chain rule
     hands them their gradient at once instead of scheduling them.
     """
-    value_type = engine.Value  # bound once: the loops below are hot
+    value_type = type(root)  # Value, bound once (the loops below are hot; no import of engine)
     stack = [root]
     while stack:
         node = stack.pop()
@@ -139,7 +138,7 @@ def _chain_rule(
     A leaf passes nothing on, so it is never scheduled: its shares add up in
     its ``_upstream`` and it is listed in ``leaves`` for the caller to finish.
     """
-    value_type = engine.Value  # bound once: the loops below are hot
+    value_type = type(root)  # Value, bound once (the loops below are hot; no import of engine)
     results: dict[Value, Any] = {}
     check = bool(STATE.active) and STATE.local.anomaly
     every = targets is None

@@ -24,6 +24,7 @@ from . import ops
 from .backward import backpropagate, topological_order
 from .modes import STATE, user_site
 from .ops import Primitive
+from .serialize import reduce_value, restore_state
 
 __all__ = ["Value", "apply", "as_float", "backpropagate", "topological_order"]
 
@@ -276,19 +277,15 @@ class Value:
         return memo[id(self)]  # type: ignore[no-any-return]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        from .serialize import reduce_value
-
         return reduce_value(self)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        from .serialize import restore_state
-
         restore_state(self, state)
 
 
 def _compare(symbol: str, op: Any, value: Value, other: Any) -> bool:
     result: bool = op(value.data, _compared(other))
-    # A recording (autograd_tiny.tape) watches comparisons: they are the
+    # A recording (autograd_tiny.replay.tape) watches comparisons: they are the
     # branches of user code, which replaying a recorded graph must guard.
     if STATE.active and STATE.local.comparison_observer is not None:
         STATE.local.comparison_observer(symbol, value, other, result)

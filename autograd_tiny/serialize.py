@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from .backward import topological_order
 from .ops import BY_NAME
 
 if TYPE_CHECKING:
@@ -66,15 +67,13 @@ class _Ancestors:
 
 def reduce_value(node: Value) -> tuple[Any, ...]:
     """``Value.__reduce__``: a constructor call and a state that names no code."""
-    from .engine import Value, topological_order
-
     ancestors: _Ancestors | tuple[()] = ()
     if _SCHEDULED.nodes.pop(id(node), None) is not node:
         ancestors = _Ancestors(tuple(topological_order(node, trainable_only=False)[:-1]))
     prim = node.primitive
     name = prim.name if prim else ""
     state = (ancestors, node.grad, node.label, node.requires_grad, name, node._a, node._b, node._c)
-    return (Value, (node.data,), state)
+    return (type(node), (node.data,), state)
 
 
 def restore_state(node: Value, state: tuple[Any, ...]) -> None:

@@ -29,7 +29,7 @@ from .engine import Value, apply
 from .ops import PRIMITIVES, Primitive
 
 if TYPE_CHECKING:
-    from .nn import MLP
+    from .nn.layers import MLP
 
 __all__ = ["values", "expressions", "mlps"]
 

@@ -1,0 +1,10 @@
+"""Drawing computation graphs: ``to_dot`` and ``draw_dot``.
+
+The DOT source is written in ``viz.dot`` with the labels of ``viz.labels``;
+``viz.render`` finds a renderer (the system Graphviz or the pip one);
+``viz.plots`` draws decision boundaries with matplotlib.
+"""
+
+from .dot import DEFAULT_MAX_NODES, RendererNotFound, draw_dot, find_renderer, to_dot
+
+__all__ = ["to_dot", "draw_dot", "find_renderer", "RendererNotFound", "DEFAULT_MAX_NODES"]
