@@ -406,6 +406,9 @@ def test_ctrl_c_during_training_prints_one_line_exits_130_and_leaves_no_file(tmp
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell starts background jobs with SIGINT ignored, and Python keeps it so:
+        # give the child the default a person at a terminal has.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         for line in child.stdout:  # each line is flushed as it is printed
