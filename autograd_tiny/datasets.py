@@ -20,9 +20,10 @@ The same seed gives the same data every time.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from typing import Any
+
+from . import _checks
 
 __all__ = ["Dataset", "xor", "moons", "circles", "spirals"]
 
@@ -31,30 +32,20 @@ Dataset = tuple[list[list[float]], list[Any]]
 
 
 def _count(n: Any, what: str, least: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__}: {n!r}")
-    if n < least:
-        raise ValueError(f"{what} must be at least {least}, got {n}")
-    return n
+    return _checks.integer(n, what, minimum=least)
 
 
 def _noise(noise: Any) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"noise must be a real number, got {type(noise).__name__}: {noise!r}")
-    if not 0.0 <= float(noise) < math.inf:
-        raise ValueError(f"noise must be finite and at least 0, got {noise!r}")
-    return float(noise)
+    return _checks.real(noise, "noise", minimum=0.0, finite=True)
 
 
 def _rng(seed: Any) -> random.Random:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}: {seed!r}")
-    return random.Random(seed)
+    return random.Random(_checks.integer(seed, "seed"))
 
 
 def _labels(labels: Any) -> tuple[Any, Any]:
     ok = isinstance(labels, tuple) and len(labels) == 2
-    if not ok or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in labels):
+    if not ok or not all(_checks.is_real(v) for v in labels):
         raise TypeError(f"labels must be a pair of numbers such as (0, 1), got {labels!r}")
     if labels[0] == labels[1]:
         raise ValueError(f"the two labels must differ, got {labels!r}")
@@ -107,8 +98,7 @@ def circles(
 ) -> Dataset:
     """A unit circle (``labels[0]``) around a circle of radius ``factor`` (``labels[1]``)."""
     n, noise, rng, (a, b) = _count(n, "n", 2), _noise(noise), _rng(seed), _labels(labels)
-    if not isinstance(factor, numbers.Real) or not 0.0 < float(factor) < 1.0:
-        raise ValueError(f"factor must be a number between 0 and 1, got {factor!r}")
+    factor = _checks.real(factor, "factor", above=0.0, below=1.0)
     outer, inner = n - n // 2, n // 2
     points = []
     for size, radius, label in ((outer, 1.0, a), (inner, float(factor), b)):

@@ -20,7 +20,7 @@ import numbers
 import operator
 from typing import Any, final
 
-from . import ops
+from . import _checks, ops
 from .backward import backpropagate, topological_order
 from .modes import STATE, user_site
 from .ops import Primitive
@@ -89,11 +89,8 @@ class Value:
     def __init__(self, data: Any, *, label: str = "", requires_grad: bool = True) -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
-        if not isinstance(requires_grad, bool):
-            raise TypeError(
-                f"requires_grad must be a bool, got {type(requires_grad).__name__}: "
-                f"{requires_grad!r}"
-            )
+        if not isinstance(requires_grad, bool):  # inline: the check costs no call when it passes
+            _checks.boolean(requires_grad, "requires_grad")
         self.data = as_float(data)
         self.grad = 0.0
         self.label = label

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from . import _checks
 from .engine import Value, as_float, backpropagate, topological_order
 from .modes import STATE, enable_grad
 
@@ -146,7 +147,7 @@ def _positions(argnums: Any) -> tuple[int, ...]:
     """``argnums`` as a tuple of ints; ``TypeError`` for anything else."""
     many = argnums if isinstance(argnums, (tuple, list)) else (argnums,)
     for i in many:
-        if isinstance(i, bool) or not isinstance(i, int):
+        if not _checks.is_integer(i):
             raise TypeError(f"argnums takes an int or a tuple of ints, got {argnums!r}")
     return tuple(many)
 

@@ -28,6 +28,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from . import _checks
 from .engine import Value, as_float
 
 __all__ = [
@@ -210,10 +211,7 @@ def cross_entropy(logits: Any, target: Any) -> Value:
         terms = [cross_entropy(z, k) for z, k in zip(samples, target, strict=True)]
         return _total(terms) * (1.0 / len(terms))
     zs = _logits(logits, "cross_entropy")
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        kind = type(target).__name__
-        raise TypeError(f"cross_entropy: the class index must be an int, got {kind}")
-    k = int(target)
+    k = _checks.integer(target, "the class index", who="cross_entropy")
     if not 0 <= k < len(zs):
         raise ValueError(f"cross_entropy: class index {k} out of range for {len(zs)} logits")
     shifted, log_total = _shifted(zs)

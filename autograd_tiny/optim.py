@@ -17,22 +17,18 @@ it between steps for a schedule.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
+from . import _checks
 from .engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
-def _hyper(value: Any, name: str, low: float = 0.0, high: float = math.inf) -> float:
-    """A hyper-parameter as a float in ``[low, high)``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    if not low <= float(value) < high:
-        raise ValueError(f"{name} must be in [{low}, {high}), got {value!r}")
-    return float(value)
+def _hyper(value: Any, name: str) -> float:
+    """A hyper-parameter: a finite float, at least 0."""
+    return _checks.real(value, name, minimum=0.0, finite=True)
 
 
 class Optimizer:
@@ -120,8 +116,8 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
         self.betas = (
-            _hyper(betas[0], "betas[0]", 0.0, 1.0),
-            _hyper(betas[1], "betas[1]", 0.0, 1.0),
+            _checks.real(betas[0], "betas[0]", minimum=0.0, below=1.0),
+            _checks.real(betas[1], "betas[1]", minimum=0.0, below=1.0),
         )
         self.eps = _hyper(eps, "eps")
         self.weight_decay = _hyper(weight_decay, "weight_decay")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
 
+from . import _checks
 from .engine import Value, apply
 from .ops import PRIMITIVES, Primitive
 
@@ -77,11 +78,9 @@ def expressions(
     """
     if not ops or not all(isinstance(p, Primitive) for p in ops):
         raise TypeError("ops must be a non-empty sequence of ops.Primitive")
-    for name, limit in (("max_leaves", max_leaves), ("max_depth", max_depth)):
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"{name} must be a positive int, got {limit!r}")
-    if isinstance(max_ops, bool) or not isinstance(max_ops, int) or max_ops < 0:
-        raise ValueError(f"max_ops must be a non-negative int, got {max_ops!r}")
+    max_leaves = _checks.integer(max_leaves, "max_leaves", minimum=1)
+    max_depth = _checks.integer(max_depth, "max_depth", minimum=1)
+    max_ops = _checks.integer(max_ops, "max_ops", minimum=0)
     leaf = values(-2.0, 2.0) if leaves is None else leaves
     return _graphs(leaf, max_leaves, max_depth, max_ops, tuple(ops), max_magnitude)
 

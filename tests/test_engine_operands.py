@@ -202,7 +202,9 @@ def test_number_arguments_reject_what_is_not_a_real_number(bad: Any) -> None:
     if not isinstance(bad, str):
         with pytest.raises(TypeError, match=type(bad).__name__):
             Value(1.0, label=bad)
-    with pytest.raises(TypeError, match=f"requires_grad must be a bool, got {type(bad).__name__}"):
+    with pytest.raises(
+        TypeError, match=f"requires_grad must be True or False, got {type(bad).__name__}:"
+    ):
         Value(1.0, requires_grad=bad)
 
 

@@ -70,7 +70,7 @@ def test_the_learning_rate_may_change_between_steps() -> None:
     opt.lr = 0.25
     square_step(opt, w)
     assert w.data == pytest.approx(0.8 - 0.25 * 1.6, abs=1e-15)
-    with pytest.raises(ValueError, match="lr must be in"):
+    with pytest.raises(ValueError, match=r"lr must be finite and at least 0\.0, got -1\.0"):
         opt.lr = -1.0
 
 
@@ -90,9 +90,17 @@ def test_zero_grad_clears_the_gradients() -> None:
         (lambda: SGD([1.0], lr=0.1), TypeError, "got float"),
         (lambda: SGD(Value(1.0), lr=0.1), TypeError, "iterable of Values"),
         (lambda: SGD([Value(1.0)], lr="0.1"), TypeError, "lr must be a real number, got str"),
-        (lambda: SGD([Value(1.0)], lr=math.nan), ValueError, "lr must be in"),
+        (
+            lambda: SGD([Value(1.0)], lr=math.nan),
+            ValueError,
+            "lr must be finite and at least 0.0, got nan",
+        ),
         (lambda: SGD([Value(1.0)], lr=0.1, momentum=-0.5), ValueError, "momentum"),
-        (lambda: Adam([Value(1.0)], betas=(0.9, 1.0)), ValueError, r"betas\[1\]"),
+        (
+            lambda: Adam([Value(1.0)], betas=(0.9, 1.0)),
+            ValueError,
+            r"betas\[1\] must be in \[0\.0, 1\.0\)",
+        ),
         (lambda: Adam([Value(1.0)], betas=0.9), TypeError, "betas must be a pair"),
         (lambda: Adam([Value(1.0)], eps=-1.0), ValueError, "eps"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
+import re
 import subprocess
 import sys
 from typing import Any
@@ -90,17 +91,20 @@ def test_as_function_rebuilds_the_same_graph(expr: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "error"),
+    ("kwargs", "error", "message"),
     [
-        ({"ops": []}, TypeError),
-        ({"ops": ["exp"]}, TypeError),
-        ({"max_depth": 0}, ValueError),
-        ({"max_leaves": 1.5}, ValueError),
-        ({"max_ops": -1}, ValueError),
+        ({"ops": []}, TypeError, "ops must be a non-empty sequence"),
+        ({"ops": ["exp"]}, TypeError, "ops must be a non-empty sequence"),
+        ({"max_depth": 0}, ValueError, "max_depth must be at least 1, got 0"),
+        ({"max_leaves": 1.5}, TypeError, "max_leaves must be an int, got float: 1.5"),
+        ({"max_leaves": True}, TypeError, "max_leaves must be an int, got bool: True"),
+        ({"max_ops": -1}, ValueError, "max_ops must be at least 0, got -1"),
     ],
 )
-def test_expressions_rejects_bad_arguments(kwargs: dict[str, Any], error: type) -> None:
-    with pytest.raises(error):
+def test_expressions_rejects_bad_arguments(
+    kwargs: dict[str, Any], error: type, message: str
+) -> None:
+    with pytest.raises(error, match=re.escape(message)):
         expressions(**kwargs)
 
 

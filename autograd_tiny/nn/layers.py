@@ -26,6 +26,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import _checks
 from ..engine import Value, as_float
 from .module import Entry, Module, StateDict
 
@@ -46,14 +47,6 @@ _PHI: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
     "linear": None,  # the identity: no node at all
 }
-
-
-def _check_int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1, got {value}")
-    return value
 
 
 def _check_activation(activation: Any) -> str:
@@ -110,7 +103,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         scale: float | None = None,
     ) -> None:
-        self.nin = _check_int(nin, "nin")
+        self.nin = _checks.integer(nin, "nin", minimum=1)
         self.activation = _check_activation(activation)
         rng = random.Random(0) if rng is None else rng
         bound = init_bound(self.activation, nin) if scale is None else as_float(scale, "scale")
@@ -142,7 +135,8 @@ class Layer(Module):
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", *, rng: random.Random | None = None
     ) -> None:
-        self.nin, self.nout = _check_int(nin, "nin"), _check_int(nout, "nout")
+        self.nin = _checks.integer(nin, "nin", minimum=1)
+        self.nout = _checks.integer(nout, "nout", minimum=1)
         self.activation = _check_activation(activation)
         rng = random.Random(0) if rng is None else rng
         bound = init_bound(self.activation, nin, nout)
@@ -180,10 +174,9 @@ class MLP(Module):
     ) -> None:
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"nouts must be a non-empty list of ints, got {nouts!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-        self.nin = _check_int(nin, "nin")
-        self.nouts = [_check_int(n, "each of nouts") for n in nouts]
+        seed = _checks.integer(seed, "seed", none=True)
+        self.nin = _checks.integer(nin, "nin", minimum=1)
+        self.nouts = [_checks.integer(n, "each of nouts", minimum=1) for n in nouts]
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation)
         rng = random.Random(0 if seed is None else seed)

@@ -45,6 +45,7 @@ import os
 import tempfile
 from typing import Any
 
+from .. import _checks
 from .layers import MLP, Layer, Module, Neuron
 
 __all__ = ["FORMAT", "VERSION", "MAX_BYTES", "save", "load", "architecture", "build"]
@@ -128,10 +129,7 @@ def load(path: str | os.PathLike[str], *, max_bytes: int | None = MAX_BYTES) -> 
     """
     if max_bytes is None:
         max_bytes = MAX_BYTES
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
-        raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
-    if max_bytes < 0:
-        raise ValueError(f"load: max_bytes must be at least 0, got {max_bytes}")
+    max_bytes = _checks.integer(max_bytes, "max_bytes", minimum=0, who="load")
     name = os.fspath(path)
     raw = _read(name, max_bytes)
     try:
