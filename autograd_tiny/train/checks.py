@@ -18,7 +18,7 @@ import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .. import losses
+from .. import _checks, losses
 from ..engine import Value, as_float
 from .judges import Judge, check_judged
 
@@ -42,42 +42,25 @@ def check_arguments(model: Any, loss: Any, **options: Any) -> None:
             f"got {_kind(loss)}"
         )
     mode, batch_size = options["mode"], options["batch_size"]
-    if mode not in MODES:
-        raise ValueError(f"fit: mode must be one of {MODES}, got {mode!r}")
+    _checks.choice(mode, "mode", MODES, who="fit")
     if (mode == "minibatch") != (batch_size is not None):
         raise ValueError("fit: batch_size is required by mode='minibatch' and only by it")
-    for name in ("epochs", "batch_size", "seed"):
-        count = options[name]
-        if name == "batch_size" and count is None:
-            continue
-        if isinstance(count, bool) or not isinstance(count, numbers.Integral):
-            raise TypeError(f"fit: {name} must be an int, got {type(count).__name__}: {count!r}")
-        if count < 1 and name != "seed":
-            raise ValueError(f"fit: {name} must be at least 1, got {count}")
-    _check_numbers(options["l2"], options["target_loss"])
-    for name in ("stop_when_all_correct", "record_updates", "progress"):
-        if not isinstance(options[name], bool):
-            raise TypeError(f"fit: {name} must be True or False, got {options[name]!r}")
+    _checks.integer(options["epochs"], "epochs", minimum=1, who="fit")
+    _checks.integer(batch_size, "batch_size", minimum=1, none=True, who="fit")
+    _checks.integer(options["seed"], "seed", who="fit")
+    _checks.real(options["l2"], "l2", minimum=0.0, finite=True, who="fit")
+    target_loss = _checks.real(options["target_loss"], "target_loss", none=True, who="fit")
+    if target_loss is not None and math.isnan(target_loss):
+        raise ValueError("fit: target_loss must be a number, not nan")
+    for name in ("stop_when_all_correct", "record_updates"):
+        _checks.boolean(options[name], name, who="fit")
+    _checks.boolean(options["progress"], "progress", none=True, who="fit")
     callback = options["callback"]
     if callback is not None and not callable(callback):
         raise TypeError(f"fit: callback must be a function (epoch, history), got {_kind(callback)}")
     needs = "l2" if options["l2"] else "compiled" if options["compiled"] is not None else ""
     if needs and parameters_of(model) is None:
         raise TypeError(f"fit: {needs} needs a model with parameters(), such as an nn module")
-
-
-def _check_numbers(l2: Any, target_loss: Any) -> None:
-    for name, number in (("l2", l2), ("target_loss", target_loss)):
-        if name == "target_loss" and number is None:
-            continue
-        if isinstance(number, bool) or not isinstance(number, numbers.Real):
-            raise TypeError(
-                f"fit: {name} must be a number, got {type(number).__name__}: {number!r}"
-            )
-        number = float(number)
-        if math.isnan(number) or (name == "l2" and not 0 <= number < math.inf):
-            rule = "finite and ≥ 0" if name == "l2" else "a number, not nan"
-            raise ValueError(f"fit: {name} must be {rule}, got {number!r}")
 
 
 def parameters_of(model: Any) -> list[Value] | None:
@@ -186,7 +169,7 @@ def check_labels(y: Sequence[Any], loss: Any) -> None:
     for row in range(len(y)):
         target = y[row]
         if loss is losses.cross_entropy:
-            integral = isinstance(target, numbers.Integral) and not isinstance(target, bool)
+            integral = _checks.is_integer(target)
             if not integral or int(target) < 0:
                 raise (TypeError if not integral else ValueError)(
                     f"fit: cross_entropy takes one class index (0, 1, 2, …) per sample, got "

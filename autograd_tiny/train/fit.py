@@ -15,7 +15,7 @@ is the mean of the update losses, weighted by their number of samples.
 >>> X, y = datasets.xor(labels=(-1, 1))
 >>> model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
 >>> history = fit(model, X, y, loss=losses.hinge, optimizer=optim.SGD(model.parameters(), lr=0.2),
-...               epochs=200, stop_when_all_correct=True, progress=False)
+...               epochs=200, stop_when_all_correct=True)
 >>> history.stopped_by, history.accuracy[-1]
 ('all_correct', 1.0)
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,9 +125,27 @@ def _batches(mode: str, n: int, batch_size: int | None, rng: random.Random) -> l
     return [order[i : i + size] for i in range(0, n, size)]
 
 
-def _progress_bar(enabled: bool, epochs: int) -> Any:
+def _watched() -> bool:
+    """Whether a person watches this run: stderr is a terminal, or a Jupyter kernel runs it.
+
+    A kernel is detected without importing IPython: only if ``ipykernel`` is
+    already loaded is IPython's ``get_ipython()`` asked for the running shell.
+    """
+    try:
+        if sys.stderr is not None and sys.stderr.isatty():
+            return True
+    except (AttributeError, ValueError):  # a stream without isatty(), or a closed one
+        pass
+    if "ipykernel" not in sys.modules:
+        return False
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", ())
+
+
+def _progress_bar(enabled: bool | None, epochs: int) -> Any:
     """A tqdm bar (text in a terminal, a widget in a notebook), or None without tqdm."""
-    if not enabled:
+    if not (_watched() if enabled is None else enabled):
         return None
     try:
         from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
@@ -152,7 +171,7 @@ def fit(
     accuracy: Judge | str | None = "auto",
     seed: int = 0,
     record_updates: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
     compiled: str | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return its ``History``; see the module docstring.
@@ -163,6 +182,9 @@ def fit(
     true.  ``accuracy="auto"`` classifies by the labels (see ``metrics``);
     pass ``None`` to measure none, or a function ``(output, target) -> bool``.
     ``seed`` fixes the order of the shuffled modes.
+    ``progress=None`` shows a tqdm bar only where a person watches (stderr is a
+    terminal, or the code runs in a Jupyter kernel), so logs, pipes and test
+    runs get none; ``True`` or ``False`` forces it on or off.
     ``compiled="tape"``, ``"python"`` or ``"numpy"`` records one sample's loss once
     and replays it (see ``replay`` and ``replay_fit``): the same updates, faster.
 

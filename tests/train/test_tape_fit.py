@@ -19,7 +19,7 @@ def train(compiled: str | None, **options: Any) -> tuple[Any, list[float]]:
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
     loss = options.pop("loss", losses.hinge)
     history = fit(
-        model, X, y, loss=loss, optimizer=optimizer, epochs=3, progress=False,
+        model, X, y, loss=loss, optimizer=optimizer, epochs=3,
         compiled=compiled, **options,
     )  # fmt: skip
     return history, [p.data for p in model.parameters()]

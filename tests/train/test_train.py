@@ -1,14 +1,18 @@
 """train.fit: the classic examples, the four modes, stopping criteria, History, errors."""
 
+import io
 import math
 import sys
+import time
+import types
 from typing import Any, ClassVar
 
 import pytest
 
 from autograd_tiny import Value, datasets, losses, nn, optim
-from autograd_tiny.train.judges import evaluate
 from autograd_tiny.train import MODES, History, fit
+from autograd_tiny.train.fit import _watched
+from autograd_tiny.train.judges import evaluate
 
 
 def small_moons() -> tuple[list[list[float]], list[Any]]:
@@ -36,7 +40,6 @@ def test_linear_neuron_drives_the_error_on_one_example_to_zero() -> None:
         mode="online",
         epochs=500,
         target_loss=1e-20,
-        progress=False,
     )
     assert history.stopped_by == "target_loss"
     assert history.loss[-1] <= 1e-20 < history.loss[0]
@@ -57,7 +60,6 @@ def test_logistic_network_learns_xor_online_with_the_squared_error(hidden: int, 
         mode="online",
         epochs=3000,
         target_loss=0.005,
-        progress=False,
     )
     assert history.stopped_by == "target_loss"
     assert [round(model(x).data) for x in X] == y
@@ -83,7 +85,6 @@ def test_micrograd_demo_reaches_full_training_accuracy(seed: int) -> None:
         epochs=100,
         l2=1e-4,
         callback=schedule,
-        progress=False,
     )
     assert history.epochs == 100 and history.stopped_by == "epochs"
     assert evaluate(model, X, y)[1] == 1.0
@@ -109,7 +110,6 @@ def test_every_mode_reduces_the_loss_on_moons(mode: str) -> None:
         mode=mode,
         batch_size=batch_size,
         epochs=15,
-        progress=False,
     )
     after = evaluate(model, X, y, loss=losses.hinge)[0]
     assert before is not None and after is not None
@@ -133,7 +133,6 @@ def test_each_mode_makes_its_number_of_updates(mode: str, updates: int) -> None:
         batch_size=12 if mode == "minibatch" else None,
         epochs=2,
         record_updates=True,
-        progress=False,
     )
     assert len(history.update_loss) == 2 * updates
 
@@ -151,7 +150,6 @@ def run_stochastic(seed: int) -> tuple[History, dict[str, Any]]:
         epochs=3,
         seed=seed,
         record_updates=True,
-        progress=False,
     )
     return history, model.state_dict()
 
@@ -176,7 +174,6 @@ def test_epoch_metrics_are_those_of_the_predictions_before_each_update(mode: str
         batch_size=7 if mode == "minibatch" else None,
         epochs=2,
         l2=0.01,
-        progress=False,
     )
     loss, accuracy = evaluate(model, X, y, loss=losses.hinge)
     assert loss is not None
@@ -188,7 +185,7 @@ def test_epoch_metrics_are_those_of_the_predictions_before_each_update(mode: str
 def test_l2_gives_the_gradient_of_l2_times_the_sum_of_squares() -> None:
     X, y = small_moons()
     a, b = nn.MLP(2, [3, 1], seed=4), nn.MLP(2, [3, 1], seed=4)
-    fit(a, X, y, loss=losses.hinge, optimizer=sgd(a, 0.1), epochs=1, l2=0.05, progress=False)
+    fit(a, X, y, loss=losses.hinge, optimizer=sgd(a, 0.1), epochs=1, l2=0.05)
     params = b.parameters()
     objective = losses.hinge([b(x) for x in X], y) + 0.05 * sum(p * p for p in params)
     objective.backward()
@@ -209,7 +206,6 @@ def test_cross_entropy_training_on_spirals_uses_class_accuracy() -> None:
         mode="minibatch",
         batch_size=20,
         epochs=15,
-        progress=False,
     )
     assert history.accuracy[-1] > history.accuracy[0]
     assert history.loss[-1] < history.loss[0]
@@ -229,7 +225,6 @@ def test_all_classified_stops_early() -> None:
         optimizer=sgd(model, 0.2),
         epochs=500,
         stop_when_all_correct=True,
-        progress=False,
     )
     assert history.stopped_by == "all_correct"
     assert history.epochs < 500 and history.accuracy[-1] == 1.0
@@ -253,7 +248,6 @@ def test_a_callback_can_stop_training() -> None:
         optimizer=sgd(model, 0.01),
         epochs=10,
         callback=stop_at_three,
-        progress=False,
     )
     assert (history.stopped_by, history.epochs, seen) == ("callback", 3, [1, 2, 3])
 
@@ -261,9 +255,7 @@ def test_a_callback_can_stop_training() -> None:
 def test_a_non_finite_loss_names_epoch_and_sample_and_leaves_the_weights() -> None:
     X, y = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.5, -0.5, 2.0]
     model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
-    history = fit(
-        model, X[:2], y[:2], loss=losses.mse, optimizer=sgd(model, 0.1), epochs=1, progress=False
-    )
+    history = fit(model, X[:2], y[:2], loss=losses.mse, optimizer=sgd(model, 0.1), epochs=1)
     assert history.epochs == 1
     before = model.state_dict()
 
@@ -279,7 +271,6 @@ def test_a_non_finite_loss_names_epoch_and_sample_and_leaves_the_weights() -> No
             optimizer=sgd(model, 0.0),
             mode="batch",
             epochs=1,
-            progress=False,
         )
     assert model.state_dict() == before
 
@@ -310,7 +301,7 @@ def test_the_progress_bar_shows_epoch_loss_and_accuracy(monkeypatch: pytest.Monk
     FakeBar.made.clear()
     X, y = small_moons()
     model = nn.MLP(2, [3, 1], seed=0)
-    fit(model, X, y, loss=losses.hinge, optimizer=sgd(model, 0.01), epochs=3)
+    fit(model, X, y, loss=losses.hinge, optimizer=sgd(model, 0.01), epochs=3, progress=True)
     (bar,) = FakeBar.made
     assert bar.kwargs["total"] == 3 and bar.updates == 3 and bar.closed
     assert set(bar.postfixes[-1]) == {"loss", "accuracy"}
@@ -323,14 +314,57 @@ def test_fit_works_without_tqdm_installed(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # makes the import fail
     X, y = small_moons()
     model = nn.MLP(2, [3, 1], seed=0)
-    assert fit(model, X, y, loss=losses.hinge, optimizer=sgd(model, 0.01), epochs=2).epochs == 2
+    fitted = fit(
+        model, X, y, loss=losses.hinge, optimizer=sgd(model, 0.01), epochs=2, progress=True
+    )
+    assert fitted.epochs == 2
 
 
-def test_a_real_tqdm_bar_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("tqdm")
+class FakeTerminal(io.StringIO):
+    """A stderr a person watches."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def slow_fit(**options: Any) -> None:
+    """Two epochs that outlast the bar's half-second delay, so a bar, if any, is drawn."""
     X, y = small_moons()
     model = nn.MLP(2, [3, 1], seed=0)
-    assert fit(model, X, y, loss=losses.hinge, optimizer=sgd(model, 0.01), epochs=2).epochs == 2
+    fit(model, X, y, loss=losses.hinge, optimizer=sgd(model, 0.01), epochs=2,
+        callback=lambda epoch, history: time.sleep(0.6), **options)  # fmt: skip
+
+
+def test_a_real_bar_is_drawn_only_where_a_person_watches(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("tqdm")
+    slow_fit()  # under pytest, stderr is captured: not a terminal
+    assert capsys.readouterr().err == ""
+    slow_fit(progress=True)
+    assert "2/2" in capsys.readouterr().err
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    slow_fit()
+    assert "2/2" in terminal.getvalue()
+    before = terminal.tell()
+    slow_fit(progress=False)
+    assert terminal.tell() == before
+
+
+def test_a_jupyter_kernel_counts_as_watched_without_importing_ipython(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.setitem(sys.modules, "IPython", None)  # importing it would fail
+    assert not _watched()
+    shell = types.SimpleNamespace(config={"IPKernelApp": {}})
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    assert _watched()
+    shell.config = {}  # a terminal IPython that loaded ipykernel is not a notebook
+    assert not _watched()
 
 
 # --- bad arguments -----------------------------------------------------------------
@@ -362,7 +396,7 @@ def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], message: 
     model = nn.MLP(2, [3, 1], seed=0)
     args: dict[str, Any] = {"X": X, "y": y, "loss": losses.hinge, "epochs": 1, **kwargs}
     with pytest.raises(error, match=message):
-        fit(model, args.pop("X"), args.pop("y"), optimizer=sgd(model, 0.1), progress=False, **args)
+        fit(model, args.pop("X"), args.pop("y"), optimizer=sgd(model, 0.1), **args)
 
 
 def test_a_plain_function_can_be_trained_too() -> None:
@@ -374,7 +408,6 @@ def test_a_plain_function_can_be_trained_too() -> None:
         loss=losses.mse,
         optimizer=optim.SGD([w], lr=0.1),
         epochs=60,
-        progress=False,
     )
     assert history.accuracy == [] and w.data == pytest.approx(2.0, abs=1e-6)
 
@@ -383,9 +416,8 @@ def test_numpy_arrays_are_accepted_as_data() -> None:
     np = pytest.importorskip("numpy")
     X, y = small_moons()
     a, b = nn.MLP(2, [3, 1], seed=0), nn.MLP(2, [3, 1], seed=0)
-    fit(a, X, y, loss=losses.hinge, optimizer=sgd(a, 0.1), epochs=2, progress=False)
-    fit(b, np.array(X), np.array(y), loss=losses.hinge, optimizer=sgd(b, 0.1), epochs=2,
-        progress=False)  # fmt: skip
+    fit(a, X, y, loss=losses.hinge, optimizer=sgd(a, 0.1), epochs=2)
+    fit(b, np.array(X), np.array(y), loss=losses.hinge, optimizer=sgd(b, 0.1), epochs=2)
     assert a.state_dict() == b.state_dict()
 
 
@@ -409,7 +441,7 @@ def _visits(mode: str, epochs: int = 3, n: int = 6) -> list[list[float]]:
     X, y = [[float(i)] for i in range(n)], [1.0] * n
     opt = optim.SGD(model.parameters(), lr=0.0)
     fit(model, X, y, loss=losses.mse, optimizer=opt, mode=mode, epochs=epochs,
-        accuracy=None, progress=False, seed=1)  # fmt: skip
+        accuracy=None, seed=1)  # fmt: skip
     return [model.seen[k * n : (k + 1) * n] for k in range(epochs)]
 
 

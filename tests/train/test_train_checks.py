@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from autograd_tiny import Value, datasets, losses, nn, no_grad, optim
-from autograd_tiny.train.judges import evaluate
 from autograd_tiny.train import MODES, FitInterrupted, fit
+from autograd_tiny.train.judges import evaluate
 
 BACKENDS = [None, "tape", "python"]
 
@@ -33,7 +33,6 @@ def train(model: Any = None, X: Any = None, y: Any = None, **options: Any) -> An
     if "optimizer" not in options:
         options["optimizer"] = optim.SGD(model.parameters(), lr=0.1)
     options.setdefault("epochs", 2)
-    options.setdefault("progress", False)
     return fit(model, X0 if X is None else X, y0 if y is None else y, **options)
 
 
@@ -183,14 +182,19 @@ NONSENSE: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"mode": "full"}, ValueError, "mode must be one of"),
     ({"mode": None}, ValueError, "mode must be one of"),
     ({"batch_size": 2}, ValueError, "batch_size is required by mode='minibatch' and only by it"),
-    ({"mode": "minibatch", "batch_size": "2"}, TypeError, "batch_size must be an int, got str"),
+    (
+        {"mode": "minibatch", "batch_size": "2"},
+        TypeError,
+        "batch_size must be an int or None, got str",
+    ),
     ({"epochs": None}, TypeError, "epochs must be an int, got NoneType"),
     ({"epochs": True}, TypeError, "epochs must be an int, got bool"),
     ({"epochs": -3}, ValueError, "epochs must be at least 1, got -3"),
-    ({"l2": "0.1"}, TypeError, "l2 must be a number, got str"),
-    ({"l2": math.inf}, ValueError, "l2 must be finite and ≥ 0, got inf"),
-    ({"l2": math.nan}, ValueError, "l2 must be finite and ≥ 0, got nan"),
-    ({"target_loss": "0.1"}, TypeError, "target_loss must be a number, got str"),
+    ({"l2": "0.1"}, TypeError, "l2 must be a real number, got str: '0.1'"),
+    ({"l2": math.inf}, ValueError, "l2 must be finite and at least 0.0, got inf"),
+    ({"l2": math.nan}, ValueError, "l2 must be finite and at least 0.0, got nan"),
+    ({"l2": True}, TypeError, "l2 must be a real number, got bool: True"),
+    ({"target_loss": "0.1"}, TypeError, "target_loss must be a real number or None, got str"),
     ({"target_loss": math.nan}, ValueError, "target_loss must be a number, not nan"),
     ({"stop_when_all_correct": "yes"}, TypeError, "stop_when_all_correct must be True or False"),
     ({"callback": 3}, TypeError, r"callback must be a function \(epoch, history\), got int"),
@@ -198,7 +202,7 @@ NONSENSE: list[tuple[dict[str, Any], type[Exception], str]] = [
     ({"seed": None}, TypeError, "seed must be an int, got NoneType"),
     ({"seed": 1.5}, TypeError, "seed must be an int, got float"),
     ({"record_updates": "x"}, TypeError, "record_updates must be True or False"),
-    ({"progress": "no"}, TypeError, "progress must be True or False, got 'no'"),
+    ({"progress": "no"}, TypeError, "progress must be True, False or None, got str: 'no'"),
     ({"compiled": "fast"}, ValueError, "compiled must be None or one of"),
     ({"compiled": True}, ValueError, "compiled must be None or one of"),
 ]
@@ -224,9 +228,9 @@ def test_a_model_that_is_not_one_is_named() -> None:
     opt = optim.SGD([Value(1.0)], lr=0.1)
     for model, shown in ((None, "NoneType"), (nn.MLP, "the class MLP"), ("mlp", "str")):
         with pytest.raises(TypeError, match=f"fit: model must be a model .* got {shown}"):
-            fit(model, X, y, loss=losses.hinge, optimizer=opt, epochs=1, progress=False)
+            fit(model, X, y, loss=losses.hinge, optimizer=opt, epochs=1)
     with pytest.raises(TypeError, match="the model returned None, not a Value"):
-        fit(lambda x: None, X, y, loss=losses.hinge, optimizer=opt, epochs=1, progress=False)
+        fit(lambda x: None, X, y, loss=losses.hinge, optimizer=opt, epochs=1)
 
 
 def test_l2_and_compiled_need_a_model_with_parameters() -> None:
@@ -235,7 +239,7 @@ def test_l2_and_compiled_need_a_model_with_parameters() -> None:
     for options in ({"l2": 0.1}, {"compiled": "tape"}):
         with pytest.raises(TypeError, match=r"needs a model with parameters\(\)"):
             fit(lambda x: w * x[0], X, y, loss=losses.hinge, optimizer=optim.SGD([w], lr=0.1),
-                epochs=1, progress=False, **options)  # fmt: skip
+                epochs=1, **options)  # fmt: skip
 
 
 def test_fit_inside_no_grad_says_so() -> None:
