@@ -45,11 +45,31 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Primitive", "Share", "PRIMITIVES", "BY_NAME"]
+__all__ = [
+    "Primitive",
+    "Share",
+    "PRIMITIVES",
+    "BY_NAME",
+    "where",
+    "equal",
+    "div",
+    "power",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "softplus",
+    "sin",
+    "cos",
+    "relu",
+    "leaky_relu",
+]
 
 INF = math.inf
 NAN = math.nan
@@ -143,56 +163,66 @@ def _fpow(x: float, y: float) -> float:
     return result if isinstance(result, float) else NAN
 
 
-def _fexp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return INF
-
-
 def _flog(x: float) -> float:
     if x > 0.0:
         return math.log(x)
     return -INF if x == 0.0 else NAN
 
 
-def _fsqrt(x: float) -> float:
-    return math.sqrt(x) if x >= 0.0 else NAN
-
-
 def _fsigmoid(x: float) -> float:
     # Two branches so that exp never overflows and 1 + e never cancels.
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
-    e = _fexp(x)
+    e = math.exp(x)
     return e / (1.0 + e)
 
 
-def _fsoftplus(x: float) -> float:
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x))) if x == x else x
-
-
-def _fsin(x: float) -> float:
-    return math.sin(x) if math.isfinite(x) else NAN
-
-
-def _fcos(x: float) -> float:
-    return math.cos(x) if math.isfinite(x) else NAN
-
-
-def _frelu(x: float) -> float:
-    return 0.0 if x <= 0.0 else x  # nan stays nan
-
-
-def _fleaky_relu(x: float, slope: float) -> float:
-    return slope * x if x <= 0.0 else x
-
-
-# --- generic helpers: floats in, floats out; Values in, Values out ----------
+# --- generic helpers: floats, Values and numpy arrays ---------------------------
+#
+# A helper dispatches on what it is given, so one rule serves every backend: on
+# a float (an int too) it is the IEEE-754 forward above, on a numpy array the
+# element-wise numpy function, on anything else (a ``Value``, or a code
+# generator's symbol) the method of that name.  The table's forwards are
+# helpers too, so the numpy backend and the code generators need no table of
+# their own.
 
 
 def _is_number(x: Any) -> bool:
     return type(x) is float or type(x) is int
+
+
+def _is_array(x: Any) -> bool:
+    """A numpy array or scalar (numpy is optional: if it is not imported, x is neither)."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(x, np.ndarray | np.generic)
+
+
+def _numpy() -> Any:
+    import numpy
+
+    return numpy
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond`` holds, else ``b``: for floats, Values (through their data), arrays.
+
+    A ``bool`` picks a branch (a ``Value``'s comparisons give one); an array of
+    them picks element by element (``numpy.where``); any other condition (a
+    code generator's symbol) is asked to choose, ``cond.where(a, b)``.
+
+    >>> where(2.0 > 0, 1.0, 0.0), where(False, 1.0, 0.0)
+    (1.0, 0.0)
+    """
+    if cond is True or cond is False:
+        return a if cond else b
+    if _is_array(cond):
+        return _numpy().where(cond, a, b)
+    return cond.where(a, b)
+
+
+def equal(x: Any, y: Any) -> Any:
+    """``x == y`` by value, element-wise on arrays (a ``Value``'s ``==`` is identity)."""
+    return (x <= y) & (x >= y)
 
 
 def div(x: Any, y: Any) -> Any:
@@ -205,49 +235,110 @@ def power(x: Any, y: Any) -> Any:
     return _fpow(x, y) if _is_number(x) and _is_number(y) else x**y
 
 
+def exp(x: Any) -> Any:
+    """``e ** x``; ``inf`` on overflow."""
+    if _is_number(x):
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return INF
+    return _numpy().exp(x) if _is_array(x) else x.exp()
+
+
 def log(x: Any) -> Any:
-    """Natural logarithm."""
-    return _flog(x) if _is_number(x) else x.log()
+    """Natural logarithm: ``log(0) = -inf``, ``nan`` below 0."""
+    if _is_number(x):
+        return _flog(x)
+    return _numpy().log(x) if _is_array(x) else x.log()
+
+
+def sqrt(x: Any) -> Any:
+    """Square root; ``nan`` below 0."""
+    if _is_number(x):
+        return math.sqrt(x) if x >= 0.0 else NAN
+    return _numpy().sqrt(x) if _is_array(x) else x.sqrt()
+
+
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent."""
+    if _is_number(x):
+        return math.tanh(x)
+    return _numpy().tanh(x) if _is_array(x) else x.tanh()
 
 
 def sigmoid(x: Any) -> Any:
     """The logistic function."""
-    return _fsigmoid(x) if _is_number(x) else x.sigmoid()
+    if _is_number(x):
+        return _fsigmoid(x)
+    if _is_array(x):
+        np = _numpy()
+        e = np.exp(-np.abs(x))  # the two branches of the float version: never overflows
+        return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return x.sigmoid()
+
+
+def softplus(x: Any) -> Any:
+    """``log(1 + e ** x)``, without overflow."""
+    if _is_number(x):
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x))) if x == x else x
+    if _is_array(x):
+        np = _numpy()
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+    return x.softplus()
 
 
 def sin(x: Any) -> Any:
-    """Sine."""
-    return _fsin(x) if _is_number(x) else x.sin()
+    """Sine; ``nan`` at infinity."""
+    if _is_number(x):
+        return math.sin(x) if math.isfinite(x) else NAN
+    return _numpy().sin(x) if _is_array(x) else x.sin()
 
 
 def cos(x: Any) -> Any:
-    """Cosine."""
-    return _fcos(x) if _is_number(x) else x.cos()
+    """Cosine; ``nan`` at infinity."""
+    if _is_number(x):
+        return math.cos(x) if math.isfinite(x) else NAN
+    return _numpy().cos(x) if _is_array(x) else x.cos()
 
 
-# The branches below test numbers (float() of a Value is its data): y == 0 on a
-# Value would be identity.  The groupings are PyTorch's, so results match it.
+# Piecewise ops are written with ``where``, so they are right on every kind of
+# operand (on a Value: the identity or the constant, relu's own derivative).
+# The float test is only a fast path, the same branch as ``where``'s.
+
+
+def relu(x: Any) -> Any:
+    """``max(x, 0)``; ``nan`` stays ``nan``."""
+    if type(x) is float:
+        return 0.0 if x <= 0.0 else x
+    return where(x <= 0.0, 0.0, x)
+
+
+def leaky_relu(x: Any, slope: Any) -> Any:
+    """``x`` above 0, ``slope * x`` at or below."""
+    if type(x) is float and type(slope) is float:
+        return slope * x if x <= 0.0 else x
+    return where(x <= 0.0, slope * x, x)
+
+
+# The branches below test values with ``where`` and ``equal`` (``y == 0`` on a
+# Value would be identity).  The groupings are PyTorch's, so results match it.
 
 
 def _pow_base_share(g: Any, x: Any, y: Any, out: Any) -> Any:
     # As PyTorch: x ** 0 is the constant 1, so its base gets nothing (0 ** 0: not 0·inf).
-    if float(y) == 0.0:
-        return 0.0
-    return y * power(x, y - 1.0) * g
+    return where(equal(y, 0.0), 0.0, y * power(x, y - 1.0) * g)
 
 
 def _pow_exponent_share(g: Any, x: Any, y: Any, out: Any) -> Any:
     # 0 ** y is the constant 0 (or 1) for y >= 0: its exponent gets nothing, not
     # 0·(-inf) (PyTorch: 0 too, but times the gradient, nan for an infinite one).
-    if float(x) == 0.0 and float(y) >= 0.0:
-        return 0.0
-    return out * log(x) * g
+    return where(equal(x, 0.0) & (y >= 0.0), 0.0, out * log(x) * g)
 
 
 def _abs_share(g: Any, x: Any, out: Any) -> Any:
     # abs'(0) = 0 as PyTorch's, but at 0 (or nan) neither branch is taken: not even
     # an infinite gradient passes (PyTorch: grad · sgn(0), nan for an infinite one).
-    return g if x > 0 else (-g if x < 0 else 0.0)
+    return where(x > 0.0, g, where(x < 0.0, -g, 0.0))
 
 
 # --- the table ---------------------------------------------------------------
@@ -257,7 +348,7 @@ SUB = Primitive("sub", operator.sub, (lambda x, y, out: 1.0, lambda x, y, out: -
 MUL = Primitive("mul", operator.mul, (lambda x, y, out: y, lambda x, y, out: x), "*")
 DIV = Primitive(
     "div",
-    _fdiv,
+    div,
     (Share(lambda g, x, y, out: div(g, y)), lambda x, y, out: -div(out, y)),
     "/",
     "nonzero",
@@ -271,29 +362,32 @@ FMA = Primitive(  # x*y + z in one node: a neuron's multiply-accumulate
 NEG = Primitive("neg", operator.neg, (lambda x, out: -1.0,), "-")
 POW = Primitive(
     "pow",
-    _fpow,
+    power,
     (Share(_pow_base_share), Share(_pow_exponent_share)),
     "**",
     "positive",
 )
-EXP = Primitive("exp", _fexp, (lambda x, out: out,))
-LOG = Primitive("log", _flog, (Share(lambda g, x, out: div(g, x)),), domain="positive")
-SQRT = Primitive("sqrt", _fsqrt, (Share(lambda g, x, out: div(g, 2.0 * out)),), domain="positive")
+EXP = Primitive("exp", exp, (lambda x, out: out,))
+LOG = Primitive("log", log, (Share(lambda g, x, out: div(g, x)),), domain="positive")
+SQRT = Primitive("sqrt", sqrt, (Share(lambda g, x, out: div(g, 2.0 * out)),), domain="positive")
 # sech² = 4·σ(2x)·σ(-2x): no cancellation where 1 - tanh² would round to 0.
-TANH = Primitive("tanh", math.tanh, (lambda x, out: 4.0 * sigmoid(2.0 * x) * sigmoid(-2.0 * x),))
+TANH = Primitive("tanh", tanh, (lambda x, out: 4.0 * sigmoid(2.0 * x) * sigmoid(-2.0 * x),))
 # σ' = σ(x)·σ(-x): exact in the tails, where σ·(1 - σ) would round to 0.
-SIGMOID = Primitive("sigmoid", _fsigmoid, (lambda x, out: out * sigmoid(-x),))
-SOFTPLUS = Primitive("softplus", _fsoftplus, (lambda x, out: sigmoid(x),))
+SIGMOID = Primitive("sigmoid", sigmoid, (lambda x, out: out * sigmoid(-x),))
+SOFTPLUS = Primitive("softplus", softplus, (lambda x, out: sigmoid(x),))
 # relu and leaky_relu test x <= 0 as their forwards do: nan takes the identity branch.
-RELU = Primitive("relu", _frelu, (Share(lambda g, x, out: 0.0 if x <= 0 else g),))
+RELU = Primitive("relu", relu, (Share(lambda g, x, out: where(x <= 0.0, 0.0, g)),))
 LEAKY_RELU = Primitive(
     "leaky_relu",
-    _fleaky_relu,
-    (lambda x, s, out: s if x <= 0 else 1.0, Share(lambda g, x, s, out: x * g if x <= 0 else 0.0)),
+    leaky_relu,
+    (
+        lambda x, s, out: where(x <= 0.0, s, 1.0),
+        Share(lambda g, x, s, out: where(x <= 0.0, x * g, 0.0)),
+    ),
 )
 ABS = Primitive("abs", abs, (Share(_abs_share),))
-SIN = Primitive("sin", _fsin, (lambda x, out: cos(x),))
-COS = Primitive("cos", _fcos, (lambda x, out: -sin(x),))
+SIN = Primitive("sin", sin, (lambda x, out: cos(x),))
+COS = Primitive("cos", cos, (lambda x, out: -sin(x),))
 
 PRIMITIVES: tuple[Primitive, ...] = (
     ADD, SUB, MUL, DIV, FMA, NEG, POW, EXP, LOG, SQRT,

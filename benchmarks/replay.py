@@ -70,9 +70,9 @@ def replay_step(backend: str, workload: str) -> tuple[Callable[[], float], list[
 
     def demo() -> float:
         if backend == "numpy":
-            loss = float(sample.backward(*columns, seed=1.0 / n).sum()) * (1.0 / n)
+            loss = float(sample.backward(*columns, grad_output=1.0 / n).sum()) * (1.0 / n)
         else:
-            loss = sum(sample.backward(*row, seed=1.0 / n) for row in rows) * (1.0 / n)
+            loss = sum(sample.backward(*row, grad_output=1.0 / n) for row in rows) * (1.0 / n)
         return loss + float(regulariser.backward())
 
     def online() -> float:

@@ -420,14 +420,14 @@ def compare_replays(graph: Graph, seed: float, rows: list[Graph], refs: list[Ref
     eager = [g.data for g in gradients(out, leaves, grad_output=seed)]
     for backend in ("tape", "python"):
         got, g_in, g_par = record(fn, *inputs, params=params, backend=backend).value_and_grad(
-            *inputs, seed=seed
+            *inputs, grad_output=seed
         )
         identical(f"{backend}: value", got, out.data)
         for k, (a, b) in enumerate(zip((*g_par, *g_in), eager, strict=True)):
             identical(f"{backend}: d out / d x{k}", a, b)
     columns = [np.array(c) for c in zip(*(r.leaves[len(params) :] for r in rows), strict=True)]
     program = record(fn, *inputs, params=params, backend="numpy")
-    got, g_in, g_par = program.value_and_grad(*columns, seed=seed)
+    got, g_in, g_par = program.value_and_grad(*columns, grad_output=seed)
     n = len(params)
     for r, ref in enumerate(refs):
         if ref.value_scale != INF:  # else as sensitive to rounding as a number can be

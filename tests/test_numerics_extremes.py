@@ -45,7 +45,7 @@ def first_order(f: Callable[..., Value], xs: tuple[float, ...], upstream: float)
 def replayed(
     f: Callable[..., Value], xs: tuple[float, ...], upstream: float, backend: str
 ) -> list[float]:
-    _, grads, _ = record(f, *xs, backend=backend).value_and_grad(*xs, seed=upstream)
+    _, grads, _ = record(f, *xs, backend=backend).value_and_grad(*xs, grad_output=upstream)
     return [float(np.asarray(g).reshape(-1)[0]) for g in grads]
 
 
@@ -167,7 +167,7 @@ def test_nothing_passes_through_a_branch_not_taken_to_the_ops_below() -> None:
     # relu(log x) at x = 0.5: log's gradient is 2, but relu passes nothing, even inf.
     x = Value(0.5)
     assert gradients(x.log().relu(), [x], grad_output=INF)[0].data == 0.0
-    out, (gx,), _ = record(lambda v: v.log().relu(), 0.5).value_and_grad(0.5, seed=INF)
+    out, (gx,), _ = record(lambda v: v.log().relu(), 0.5).value_and_grad(0.5, grad_output=INF)
     assert out == 0.0 and gx == 0.0
 
 

@@ -235,7 +235,7 @@ def test_a_user_defined_primitive_with_a_share_rule_works_everywhere() -> None:
     # The tape takes rules from the table entry; the python and numpy backends
     # know only the table's own ops until they too derive from Primitive.partials.
     program = record(lambda v: apply(recip, v), 1e-160, backend="tape")
-    assert program.value_and_grad(1e-160, seed=1e-300)[1] == (g.data,)
+    assert program.value_and_grad(1e-160, grad_output=1e-300)[1] == (g.data,)
 
 
 # On arbitrary floats, tests/test_numerics.py compares the whole first-order

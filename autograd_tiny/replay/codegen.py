@@ -2,37 +2,39 @@
 
 The source is meant to be read: variables are named after labels where there
 are some (else after their op), each op is one line, and the backward pass is
-the chain rule written out from the output back to the leaves.  Simple ops are
-inlined as Python expressions; the others call the functions of the table of
-primitives (or, for the numpy dialect, their element-wise numpy versions): a
-partial times the gradient, ``dtanh_dx(x, out) * g``, or for a rule in the
-chain rule's form (``ops.Share``) the share itself, ``vjp_div_x(g, x, y, out)``.
+the chain rule written out from the output back to the leaves.  Every line
+comes from the table of primitives: a forward or a rule that can be followed
+on symbols (``replay.symbolic``) is written inline, as the expression it
+computes (``relu``'s ``where`` becomes a conditional expression, or
+``numpy.where`` in the numpy dialect); any other is called by name, a partial
+times the gradient, ``dX_dx(x, out) * g``, or for a rule in the chain rule's
+form (``ops.Share``) the share itself, ``vjp_X_x(g, x, out)``.
 
 >>> from autograd_tiny import Value
 >>> from autograd_tiny.replay.tape import trace
 >>> x, w = Value(2.0, label="x"), Value(-1.0, label="w")
->>> print(generate(trace(lambda x: (w * x).tanh(), [x], [w]), PYTHON))
+>>> print(generate(trace(lambda x: (w * x).relu(), [x], [w]), PYTHON))
 def run(inputs, params):
     (x,) = inputs
     (w,) = [p.data for p in params]
     mul1 = w * x
-    tanh1 = tanh(mul1)
-    return tanh1
+    relu1 = 0.0 if (mul1 <= 0.0) else mul1
+    return relu1
 <BLANKLINE>
-def value_and_grad(inputs, params, seed, into_grad=False):
+def value_and_grad(inputs, params, grad_output, into_grad=False):
     (x,) = inputs
     (w,) = [p.data for p in params]
     mul1 = w * x
-    tanh1 = tanh(mul1)
+    relu1 = 0.0 if (mul1 <= 0.0) else mul1
     # backward: the chain rule, from the output back to the leaves
-    g_tanh1 = seed
-    g_mul1 = dtanh_dx(mul1, tanh1) * g_tanh1
+    g_relu1 = grad_output
+    g_mul1 = (0.0 if (mul1 <= 0.0) else g_relu1)
     g_w = x * g_mul1
     g_x = w * g_mul1
     if not into_grad:
-        return tanh1, (g_x,), (g_w,)
+        return relu1, (g_x,), (g_w,)
     params[0].grad += g_w
-    return tanh1
+    return relu1
 <BLANKLINE>
 """
 
@@ -45,12 +47,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..ops import PRIMITIVES, Share
+from ..ops import PRIMITIVES, Primitive, Share
+from .symbolic import PYTHON_WHERE, inline
 from .tape import Guard, Tape
 
 __all__ = [
-    "ARITHMETIC",
-    "ARITHMETIC_PARTIALS",
     "Dialect",
     "PYTHON",
     "partial_name",
@@ -74,8 +75,8 @@ def vjp_name(op: str, index: int) -> str:
 
 # Names the generated code uses for itself; labels never take them.
 _RESERVED = {
-    *("inputs", "params", "seed", "into_grad", "inf", "nan", "GuardFailed"),
-    *("zeros_like", "reduce", "all_", "any_"),
+    *("inputs", "params", "grad_output", "into_grad", "inf", "nan", "GuardFailed"),
+    *("zeros_like", "reduce", "all_", "any_", "where"),
     *(p.name for p in PRIMITIVES),
     *(partial_name(p.name, i) for p in PRIMITIVES for i in range(p.arity)),
     *(vjp_name(p.name, i) for p in PRIMITIVES for i in range(p.arity)),
@@ -85,11 +86,15 @@ _RESERVED = {
 
 @dataclass(frozen=True)
 class Dialect:
-    """How one kind of generated code spells forward ops, gradients and guards."""
+    """How one kind of generated code spells ``where``, sums of gradients and guards.
+
+    Every op is spelled by its own rules: each forward and derivative rule of
+    the table is evaluated on symbols (``symbolic.inline``) and written inline
+    when it can be followed so; otherwise the line calls the table's function.
+    """
 
     name: str
-    forward: dict[str, str]  # op name -> format string over x, y, z
-    partials: dict[str, tuple[str, ...]]  # op name -> contribution per input, over x, y, z, g
+    where: str = PYTHON_WHERE  # ops.where, over cond, a, b
     accumulate: str = "{g} += {c}"
     guard_true: str = "not ({cond})"
     guard_false: str = "{cond}"
@@ -98,29 +103,7 @@ class Dialect:
     into_grad: bool = False  # value_and_grad(..., into_grad=True) adds into .grad instead
 
 
-# Ops the generated code spells as arithmetic (the same on floats and on arrays).
-ARITHMETIC = {
-    "add": "{x} + {y}",
-    "sub": "{x} - {y}",
-    "mul": "{x} * {y}",
-    "fma": "{x} * {y} + {z}",
-    "neg": "-{x}",
-}
-ARITHMETIC_PARTIALS = {
-    "add": ("{g}", "{g}"),
-    "sub": ("{g}", "-{g}"),
-    "mul": ("{y} * {g}", "{x} * {g}"),
-    "fma": ("{y} * {g}", "{x} * {g}", "{g}"),
-    "neg": ("-{g}",),
-}
-
-PYTHON = Dialect(
-    name="python",
-    forward={**ARITHMETIC, "relu": "0.0 if {x} <= 0.0 else {x}"},
-    # A branch not taken passes exactly nothing, even an infinite gradient (ops.Share).
-    partials={**ARITHMETIC_PARTIALS, "relu": ("(0.0 if {x} <= 0.0 else {g})",)},
-    into_grad=True,
-)
+PYTHON = Dialect(name="python", into_grad=True)
 
 
 def _identifier(label: str) -> str:
@@ -133,7 +116,12 @@ def _identifier(label: str) -> str:
 
 def slot_names(tape: Tape) -> list[str]:
     """A unique Python name per slot (literals for constants), from labels if any."""
-    used = set(_RESERVED)
+    used = set(_RESERVED) | {
+        name
+        for prim in {ins.prim for ins in tape.instructions}
+        for i in range(prim.arity)
+        for name in (prim.name, partial_name(prim.name, i), vjp_name(prim.name, i))
+    }
     counters: dict[str, int] = {}
     names: list[str] = []
     for slot, label in enumerate(tape.names):
@@ -173,15 +161,25 @@ def _forward_lines(tape: Tape, dialect: Dialect, names: Sequence[str]) -> list[s
         lines.append(f"{_tuple(names[n_in : n_in + n_par])} = [p.data for p in params]")
     for k, ins in enumerate(tape.instructions):
         args = [names[s] for s in ins.operands]
-        template = dialect.forward.get(ins.prim.name)
+        template = inline(ins.prim.forward, tuple(_LETTERS[: len(args)]), dialect.where)
         if template is not None:
-            expression = template.format(**dict(zip(_LETTERS, args, strict=False)))
+            expression = _bare(template.format(**dict(zip(_LETTERS, args, strict=False))))
         else:
             expression = f"{ins.prim.name}({', '.join(args)})"
         lines.append(f"{names[tape.first_result + k]} = {expression}")
     for index, guard in enumerate(tape.guards):
         lines.append(_guard_line(index, guard, dialect, names))
     return lines
+
+
+def _bare(expression: str) -> str:
+    """``expression`` without the parentheses around the whole of it, if it has them."""
+    depth = 0
+    for k, char in enumerate(expression):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return expression[1:-1] if k == len(expression) - 1 and k > 0 else expression
+    return expression
 
 
 def _guard_line(index: int, guard: Guard, dialect: Dialect, names: Sequence[str]) -> str:
@@ -204,27 +202,35 @@ def _backward_lines(tape: Tape, dialect: Dialect, names: Sequence[str]) -> list[
             lines.append(f"{grad_names[slot]} = {contribution}")
 
     if tape.needs_grad[tape.output]:
-        add(tape.output, "seed")
+        add(tape.output, "grad_output")
     for k in reversed(range(tape.n_backward)):
         ins, out = tape.instructions[k], tape.first_result + k
         if not grad_names[out]:
             continue
-        args = dict(
-            zip(_LETTERS, (names[s] for s in ins.operands), strict=False), g=grad_names[out]
-        )
-        templates = dialect.partials.get(ins.prim.name)
         for i, slot in enumerate(ins.operands):
-            if not tape.needs_grad[slot]:
-                continue
-            if templates is not None:
-                add(slot, templates[i].format(**args))
-                continue
-            call = ", ".join([*(names[s] for s in ins.operands), names[out]])
-            if not isinstance(ins.prim.partials[i], Share):
-                add(slot, f"{partial_name(ins.prim.name, i)}({call}) * {grad_names[out]}")
-            else:
-                add(slot, f"{vjp_name(ins.prim.name, i)}({grad_names[out]}, {call})")
+            if tape.needs_grad[slot]:
+                args = [names[s] for s in (*ins.operands, out)]
+                add(slot, _share(ins.prim, i, args, grad_names[out], dialect))
     return lines + _return_line(tape, dialect, names, grad_names)
+
+
+def _share(prim: Primitive, i: int, args: Sequence[str], g: str, dialect: Dialect) -> str:
+    """Input ``i``'s share of gradient ``g``: the rule inlined, or a call of it."""
+    rule, letters = prim.partials[i], (*_LETTERS[: prim.arity], "out")
+    values = dict(zip(letters, args, strict=True), g=g)
+    if isinstance(rule, Share):
+        template = inline(rule.vjp, ("g", *letters), dialect.where)
+        if template is not None:
+            return template.format(**values)
+        return f"{vjp_name(prim.name, i)}({g}, {', '.join(args)})"
+    template = inline(rule, letters, dialect.where)
+    if template == "1.0":
+        return g
+    if template == "(-1.0)":  # -1.0 * g and -g are the same number, to the bit
+        return f"-{g}"
+    if template is not None:
+        return f"{template.format(**values)} * {g}"
+    return f"{partial_name(prim.name, i)}({', '.join(args)}) * {g}"
 
 
 def _return_line(
@@ -252,7 +258,7 @@ def _tuple(items: Sequence[str]) -> str:
 
 
 def generate(tape: Tape, dialect: Dialect) -> str:
-    """The source of ``run(inputs, params)`` and ``value_and_grad(inputs, params, seed)``.
+    """The source of ``run(inputs, params)`` and ``value_and_grad(inputs, params, grad_output)``.
 
     ``params`` are the parameter ``Value``s, read at the top.  In the python
     dialect ``value_and_grad(..., into_grad=True)`` adds the parameters'
@@ -266,7 +272,7 @@ def generate(tape: Tape, dialect: Dialect) -> str:
     return (
         _function("run(inputs, params)", run)
         + "\n"
-        + _function(f"value_and_grad(inputs, params, seed{into_grad})", backward)
+        + _function(f"value_and_grad(inputs, params, grad_output{into_grad})", backward)
     )
 
 

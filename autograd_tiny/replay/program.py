@@ -32,25 +32,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine import Value, as_float
+from .backend import Backend
 from .codegen import slot_names
-from .python_backend import PythonReplay
+from .numpy_backend import NumpyBackend
+from .python_backend import PythonBackend
 from .tape import GuardError, GuardFailed, Tape, trace
-from .tape_backend import Interpreter
+from .tape_backend import TapeBackend
 
-__all__ = ["BACKENDS", "record", "Program", "GuardError"]
+__all__ = ["BACKENDS", "REGISTRY", "record", "Program", "GuardError"]
 
-BACKENDS: tuple[str, ...] = ("tape", "python", "numpy")
+# Every backend by its name; each speaks the protocol of ``Backend``.
+REGISTRY: dict[str, type[Backend]] = {
+    cls.name: cls for cls in (TapeBackend, PythonBackend, NumpyBackend)
+}
+BACKENDS: tuple[str, ...] = tuple(REGISTRY)
 _MAX_VARIANTS = 8  # recordings kept for code that alternates between branches
-
-
-def _make_replay(tape: Tape, backend: str) -> Any:
-    if backend == "tape":
-        return Interpreter(tape)
-    if backend == "python":
-        return PythonReplay(tape)
-    from .numpy_backend import NumpyReplay
-
-    return NumpyReplay(tape)
 
 
 def _parameters(params: Any) -> tuple[tuple[Value, ...], list[str]]:
@@ -123,12 +119,13 @@ class Program:
         if options.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {options.backend!r}")
         self.fn, self.options, self.backend = fn, options, options.backend
+        self._kind = REGISTRY[options.backend]
         self.params, self._param_names = _parameters(params)
         self._labels = [
             x.label if type(x) is Value and x.label else f"x{i}"
             for i, x in enumerate(example_inputs)
         ]
-        self._variants: list[tuple[Tape, Any, float]] = []
+        self._variants: list[tuple[Tape, Backend, float]] = []
         self._fallback: Program | None = None
         self.recordings = 0
         first = [x.data if type(x) is Value else x for x in example_inputs]
@@ -151,7 +148,7 @@ class Program:
             names=self._param_names, has_aux=o.has_aux,
         )  # fmt: skip
         start = time.perf_counter()
-        replay = _make_replay(tape, o.backend)
+        replay = self._kind(tape)
         self._variants.insert(0, (tape, replay, time.perf_counter() - start))
         del self._variants[_MAX_VARIANTS:]
         self.recordings += 1
@@ -164,10 +161,10 @@ class Program:
     @property
     def source(self) -> str:
         """The generated source (``"python"`` and ``"numpy"`` backends)."""
-        replay = self._variants[0][1]
-        if not hasattr(replay, "source"):
+        source = self._variants[0][1].source
+        if source is None:
             raise ValueError(f"the {self.backend!r} backend generates no source")
-        return str(replay.source)
+        return source
 
     @property
     def compile_seconds(self) -> float:
@@ -181,34 +178,32 @@ class Program:
         result = self._replay("run", inputs)
         return (result[0], self._aux(result[1])) if self.options.has_aux else result
 
-    def value_and_grad(self, *inputs: Any, seed: Any = 1.0) -> tuple[Any, Any, Any]:
-        """``(output, input gradients, parameter gradients)``, gradients times ``seed``.
+    def value_and_grad(self, *inputs: Any, grad_output: Any = 1.0) -> tuple[Any, Any, Any]:
+        """``(output, input gradients, parameter gradients)``, gradients times ``grad_output``.
 
         With ``has_aux`` the first item is ``(output, aux)``.
         """
-        result = self._replay("value_and_grad", inputs, as_float(seed, "seed"))
+        g = as_float(grad_output, "grad_output")
+        result = self._replay("value_and_grad", inputs, g)
         if self.options.has_aux:
             out, input_grads, param_grads, aux = result
             return (out, self._aux(aux)), input_grads, param_grads
         return result  # type: ignore[no-any-return]
 
-    def backward(self, *inputs: Any, seed: Any = 1.0) -> Any:
+    def backward(self, *inputs: Any, grad_output: Any = 1.0) -> Any:
         """Add the parameters' gradients into their ``.grad``; return the output (and aux)."""
-        if self.backend == "python":  # the generated code adds them itself
-            result = self._replay("value_and_grad", inputs, as_float(seed, "seed"), True)
-            return (result[0], self._aux(result[1])) if self.options.has_aux else result
-        out, _, grads = self.value_and_grad(*inputs, seed=seed)
-        for p, g in zip(self.params, grads, strict=True):
-            p.grad += g
-        return out
+        result = self._replay("backward", inputs, as_float(grad_output, "grad_output"))
+        return (result[0], self._aux(result[1])) if self.options.has_aux else result
 
     def _aux(self, values: list[Any]) -> Any:
         return values[0] if self.tape.aux_single else values
 
     def _replay(self, method: str, inputs: Sequence[Any], *extra: Any) -> Any:
-        values = self._batch(inputs) if self.backend == "numpy" else self._floats(inputs)
-        # generated code reads the parameters' .data itself; the tape wants floats
-        params = [p.data for p in self.params] if self.backend == "tape" else self.params
+        if len(inputs) != len(self._labels):
+            raise TypeError(f"the program takes {len(self._labels)} inputs, got {len(inputs)}")
+        values = self._kind.inputs(inputs)
+        # "backward" adds into the Values' .grad: it takes them as they are
+        params = self.params if method == "backward" else self._kind.param_args(self.params)
         failed = None
         for tape, replay, _ in self._variants:
             try:
@@ -223,7 +218,7 @@ class Program:
         try:
             return getattr(self._variants[0][1], method)(values, params, *extra)
         except GuardFailed as signal:
-            if self.backend == "numpy":  # the samples of this batch take different branches
+            if self._kind.batched:  # the samples of this batch take different branches
                 return self._per_sample(method, values, extra)
             raise GuardError(
                 "the function took different branches on the same inputs: is it deterministic? "
@@ -240,6 +235,11 @@ class Program:
 
     def _per_sample(self, method: str, batch: Sequence[Any], extra: Sequence[Any]) -> Any:
         """Replay a batch one sample at a time: its samples need different graphs."""
+        if method == "backward":  # summed over the batch as the batched backend sums
+            out, _, grads, *aux = self._per_sample("value_and_grad", batch, extra)
+            for p, g in zip(self.params, grads, strict=True):
+                p.grad += g
+            return (out, aux[0]) if aux else out
         from .numpy_backend import import_numpy, stack_samples
 
         np = import_numpy()
@@ -259,14 +259,5 @@ class Program:
             raise TypeError(f"the program takes {len(self._labels)} inputs, got {len(inputs)}")
         return [x if type(x) is float else as_float(x, "a program input") for x in inputs]
 
-    def _batch(self, inputs: Sequence[Any]) -> list[Any]:
-        from .numpy_backend import as_batch
-
-        if len(inputs) != len(self._labels):
-            raise TypeError(f"the program takes {len(self._labels)} inputs, got {len(inputs)}")
-        return as_batch(inputs)
-
     def _sample(self, values: Sequence[Any]) -> list[float]:
-        if self.backend != "numpy":
-            return list(values)
-        return [float(v.flat[0]) for v in values]
+        return self._kind.sample(values)

@@ -7,7 +7,7 @@ replayed numbers are the eager engine's.
 >>> from autograd_tiny import Value
 >>> from autograd_tiny.replay.tape import trace
 >>> w = Value(3.0)
->>> replay = PythonReplay(trace(lambda x: w * x * x, [Value(1.0)], [w]))
+>>> replay = PythonBackend(trace(lambda x: w * x * x, [Value(1.0)], [w]))
 >>> replay.value_and_grad([2.0], [w], 1.0)
 (12.0, (12.0,), (4.0,))
 """
@@ -15,14 +15,16 @@ replayed numbers are the eager engine's.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..engine import Value
 from ..ops import PRIMITIVES, Share
+from .backend import Backend
 from .codegen import PYTHON, generate, partial_name, vjp_name
 from .tape import GuardFailed, Tape
 
-__all__ = ["PythonReplay", "namespace", "compile_source"]
+__all__ = ["PythonBackend", "namespace", "table_namespace", "compile_source"]
 
 
 def namespace(
@@ -43,10 +45,16 @@ def namespace(
     return scope
 
 
-def _python_namespace() -> dict[str, Any]:
-    """The globals for the python dialect: the table of primitives itself."""
+def table_namespace(tape: Tape) -> dict[str, Any]:
+    """The globals of a tape's generated code: the table's functions and the tape's own ops.
+
+    The table's forwards are also the helpers that inlined rules call
+    (``sigmoid``, ``div``, ``pow``); a user's ``Primitive`` brings its own.
+    """
+    prims = {p.name: p for p in (*PRIMITIVES, *(ins.prim for ins in tape.instructions))}
     return namespace(
-        {p.name: p.forward for p in PRIMITIVES}, {p.name: p.partials for p in PRIMITIVES}
+        {name: p.forward for name, p in prims.items()},
+        {name: p.partials for name, p in prims.items()},
     )
 
 
@@ -57,11 +65,27 @@ def compile_source(source: str, scope: dict[str, Any]) -> dict[str, Callable[...
     return {name: scope[name] for name in ("run", "value_and_grad")}
 
 
-class PythonReplay:
+class PythonBackend(Backend):
     """Generated straight-line Python for a tape: ``run`` and ``value_and_grad``."""
 
+    name = "python"
+
     def __init__(self, tape: Tape) -> None:
-        self.tape = tape
+        super().__init__(tape)
         self.source = generate(tape, PYTHON)
-        functions = compile_source(self.source, _python_namespace())
-        self.run, self.value_and_grad = functions["run"], functions["value_and_grad"]
+        functions = compile_source(self.source, table_namespace(tape))
+        self._run, self._value_and_grad = functions["run"], functions["value_and_grad"]
+
+    def run(self, inputs: Sequence[float], params: Sequence[Any]) -> Any:
+        """The output (and the aux values, if any)."""
+        return self._run(inputs, params)
+
+    def value_and_grad(
+        self, inputs: Sequence[float], params: Sequence[Any], grad_output: float
+    ) -> tuple[Any, ...]:
+        """The output, its gradients for the inputs and for the parameters (then any aux)."""
+        return self._value_and_grad(inputs, params, grad_output)  # type: ignore[no-any-return]
+
+    def backward(self, inputs: Sequence[float], params: Sequence[Value], grad_output: float) -> Any:
+        """The generated code adds the parameters' gradients into ``.grad`` itself."""
+        return self._value_and_grad(inputs, params, grad_output, True)

@@ -8,7 +8,7 @@ form, see ``ops.Share``), so the results are those of the eager engine.
 >>> from autograd_tiny import Value
 >>> from autograd_tiny.replay.tape import trace
 >>> w = Value(3.0)
->>> replay = Interpreter(trace(lambda x: w * x * x, [Value(1.0)], [w]))
+>>> replay = TapeBackend(trace(lambda x: w * x * x, [Value(1.0)], [w]))
 >>> replay.value_and_grad([2.0], [w.data], 1.0)
 (12.0, (12.0,), (4.0,))
 """
@@ -19,10 +19,12 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..engine import Value
 from ..ops import Share
+from .backend import Backend
 from .tape import GuardFailed, Instruction, Tape
 
-__all__ = ["Interpreter"]
+__all__ = ["TapeBackend"]
 
 Rule = Callable[..., float]
 # (gradient slot, partial, vjp): the share is partial(*args) * g, or vjp(g, *args)
@@ -38,11 +40,13 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-class Interpreter:
+class TapeBackend(Backend):
     """Replays a ``Tape`` on lists of floats."""
 
+    name = "tape"
+
     def __init__(self, tape: Tape) -> None:
-        self.tape = tape
+        super().__init__(tape)
         self._constants = list(tape.constants)
         self._forward = tuple(_forward_entry(ins) for ins in tape.instructions)
         backward = [
@@ -70,6 +74,11 @@ class Interpreter:
                 raise GuardFailed(index)
         return values
 
+    @staticmethod
+    def param_args(params: Sequence[Value]) -> list[float]:
+        """The parameters' current values: the tape works on floats."""
+        return [p.data for p in params]
+
     def run(self, inputs: Sequence[float], params: Sequence[float]) -> Any:
         """The output for these inputs and parameter values (and the aux values, if any)."""
         values = self._run(inputs, params)
@@ -78,14 +87,14 @@ class Interpreter:
         return values[self.tape.output]
 
     def value_and_grad(
-        self, inputs: Sequence[float], params: Sequence[float], seed: float
+        self, inputs: Sequence[float], params: Sequence[float], grad_output: float
     ) -> tuple[Any, ...]:
         """The output, its gradients for the inputs and for the parameters (then any aux)."""
         values = self._run(inputs, params)
         # Each sum starts at -0.0, the identity of IEEE addition (0.0 + -0.0 is 0.0),
         # so it is the eager pass's bit for bit, whose first share starts it.
         grads = [-0.0] * (len(values) + 1)
-        grads[self.tape.output] = seed
+        grads[self.tape.output] = grad_output
         for kind, out, a, b, c, ga, gb, gc, rules in self._backward:
             g = grads[out]
             if kind == _FMA:

@@ -71,7 +71,7 @@ def make_replayed_step(
         if backend == "numpy":
             losses, outputs = _numpy_pass(program_for, X, indices, seed)
         else:
-            pairs = [program_for(i).backward(*_row(X[i]), seed=seed) for i in indices]
+            pairs = [program_for(i).backward(*_row(X[i]), grad_output=seed) for i in indices]
             losses, outputs = [p[0] for p in pairs], [p[1] for p in pairs]
         value = sum(losses) / len(indices)
         if l2:
@@ -114,7 +114,7 @@ def _numpy_pass(
     outputs: dict[int, Any] = {}
     for members in groups.values():
         columns = list(zip(*(_row(X[i]) for i in members), strict=True))
-        out, aux = program_for(members[0]).backward(*columns, seed=seed)
+        out, aux = program_for(members[0]).backward(*columns, grad_output=seed)
         for k, i in enumerate(members):
             losses[i] = float(out[k])
             outputs[i] = float(aux[k]) if not isinstance(aux, list) else [float(a[k]) for a in aux]

@@ -169,8 +169,8 @@ def test_a_changed_parameter_is_picked_up(backend: str) -> None:
 def test_backward_accumulates_into_parameters_like_eager(backend: str) -> None:
     model = MLP(2, [3, 1], "tanh", seed=1)
     program = record(mlp_loss(model), 0.1, 0.2, 1.0, params=model, backend=backend)
-    out = program.backward(0.4, -0.2, 1.0, seed=0.5)
-    program.backward(0.4, -0.2, 1.0, seed=0.5)
+    out = program.backward(0.4, -0.2, 1.0, grad_output=0.5)
+    program.backward(0.4, -0.2, 1.0, grad_output=0.5)
     leaves = [Value(x) for x in (0.4, -0.2, 1.0)]
     model.zero_grad()
     eager_out = mlp_loss(model)(*leaves)
@@ -179,7 +179,7 @@ def test_backward_accumulates_into_parameters_like_eager(backend: str) -> None:
     assert out == eager_out.data
     assert program.value_and_grad(0.4, -0.2, 1.0)[2] == tuple(want)
     model.zero_grad()
-    program.backward(0.4, -0.2, 1.0, seed=0.5)
+    program.backward(0.4, -0.2, 1.0, grad_output=0.5)
     assert [p.grad for p in model.parameters()] == [0.5 * g for g in want]
 
 
@@ -291,8 +291,8 @@ def test_record_checks_its_arguments() -> None:
         record(lambda x: x, 1.0, params=[w * 2.0])
     with pytest.raises(TypeError, match="real number, got str"):
         record(lambda x: x, "1.0")
-    with pytest.raises(TypeError, match="seed"):
-        record(lambda x: x * w, 1.0, params=[w]).value_and_grad(1.0, seed="1")
+    with pytest.raises(TypeError, match="grad_output"):
+        record(lambda x: x * w, 1.0, params=[w]).value_and_grad(1.0, grad_output="1")
 
 
 def test_other_leaves_are_constants_frozen_when_recorded() -> None:
