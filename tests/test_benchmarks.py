@@ -91,6 +91,7 @@ def test_paired_ratios_refuse_unpaired_rounds() -> None:
         paired_ratios([1.0, 2.0], [1.0])
 
 
+@pytest.mark.slow
 def test_the_script_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     engines = ["autograd_tiny", "floats"]
     assert main(["--tiny", "--engines", ",".join(engines)]) == 0

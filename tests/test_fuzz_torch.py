@@ -464,6 +464,7 @@ def run_case(graph: Graph, seed: float, rows: list[Graph]) -> None:
     compare_replays(graph, seed, rows, refs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", range(2))
 def test_eager_second_order_and_replays_agree_with_torch(block: int) -> None:
     for case, graph, seed, rows in cases(block * CASES, CASES):

@@ -76,6 +76,7 @@ def test_every_notebook_is_listed() -> None:
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == sorted(PICTURES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PICTURES))
 def test_notebook_runs_and_shows_its_pictures(name: str) -> None:
     path = NOTEBOOKS / f"{name}.ipynb"

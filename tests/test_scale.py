@@ -31,6 +31,7 @@ def default_recursion_limit() -> Iterator[None]:
         sys.setrecursionlimit(saved)
 
 
+@pytest.mark.slow
 def test_a_million_node_chain() -> None:
     n = 1_000_000
     x = Value(0.5, label="x")
@@ -161,6 +162,7 @@ def test_deepcopy_of_a_100_000_node_graph(long_chain: Value) -> None:
     check_same_graph(long_chain, copy.deepcopy(long_chain))
 
 
+@pytest.mark.slow
 def test_pickle_of_a_100_000_node_graph(long_chain: Value) -> None:
     check_same_graph(long_chain, pickle.loads(pickle.dumps(long_chain, pickle.HIGHEST_PROTOCOL)))
 

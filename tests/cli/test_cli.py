@@ -17,9 +17,9 @@ import pytest
 from graphviz.backend import dot_command
 
 from autograd_tiny import __version__, nn
+from autograd_tiny.cli import build_parser, main
 from autograd_tiny.cli import run as _run
 from autograd_tiny.viz import render as _render
-from autograd_tiny.cli import build_parser, main
 
 FAST = ["--samples", "24", "--epochs", "3", "--hidden", "4", "--no-progress"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -38,6 +38,7 @@ def run_command(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_no_arguments_trains_the_default_network_and_reports_loss_and_accuracy():
     done = run_command()
     assert done.returncode == 0, done.stderr
@@ -512,6 +513,7 @@ def test_a_picture_name_taken_by_a_directory_is_a_usage_error(tmp_path, capsys):
     )
 
 
+@pytest.mark.slow
 def test_a_graph_too_large_to_draw_is_skipped_with_a_note_the_user_can_act_on(tmp_path, capsys):
     assert main([*FAST, "--hidden", "30,30", "--out", os.fspath(tmp_path)]) == 0
     out = capsys.readouterr().out

@@ -15,8 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_tiny import nn
-from autograd_tiny.nn import modelfile
-from autograd_tiny.nn import MLP, Layer, Neuron
+from autograd_tiny.nn import MLP, Layer, Neuron, modelfile
 
 
 def bits(state: dict[str, Any]) -> dict[str, Any]:

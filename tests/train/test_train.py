@@ -65,6 +65,7 @@ def test_logistic_network_learns_xor_online_with_the_squared_error(hidden: int, 
     assert [round(model(x).data) for x in X] == y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_micrograd_demo_reaches_full_training_accuracy(seed: int) -> None:
     # MLP(2, [16, 16, 1]) on 100 moons, hinge + 1e-4 L2, 100 SGD steps, lr = 1 − 0.9·k/100.

@@ -17,8 +17,8 @@ import pytest
 from graphviz.backend import dot_command
 
 from autograd_tiny import Value
-from autograd_tiny.viz import render as _render
 from autograd_tiny.viz import RendererNotFound, draw_dot, find_renderer
+from autograd_tiny.viz import render as _render
 
 SVG = "{http://www.w3.org/2000/svg}"
 README = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
