@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import _checks
 from ..engine import Value, apply, as_float, topological_order
 from ..functional import gradients
 from ..modes import creation_site, enable_grad, no_grad, record_sites
@@ -156,9 +157,7 @@ def as_function(output: Value, leaves: Sequence[Value]) -> Callable[..., Value]:
 def _check_args(f: Any, xs: tuple[Any, ...], eps: Any) -> list[float]:
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}: {f!r}")
-    step = as_float(eps, "eps")
-    if not (step > 0.0 and math.isfinite(step)):
-        raise ValueError(f"eps must be a positive finite step, got {eps!r}")
+    _checks.real(eps, "eps", above=0.0, finite=True)
     points = [as_float(x.data if isinstance(x, Value) else x, "gradcheck") for x in xs]
     for i, x in enumerate(points):
         if not math.isfinite(x):
@@ -167,9 +166,8 @@ def _check_args(f: Any, xs: tuple[Any, ...], eps: Any) -> list[float]:
 
 
 def _check_tolerances(atol: Any, rtol: Any) -> None:
-    for name, tol in (("atol", atol), ("rtol", rtol)):
-        if not as_float(tol, name) >= 0.0:
-            raise ValueError(f"{name} must be a non-negative number, got {tol!r}")
+    _checks.real(atol, "atol", minimum=0.0)
+    _checks.real(rtol, "rtol", minimum=0.0)
 
 
 def _output(out: Any) -> Value:

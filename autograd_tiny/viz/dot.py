@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import _checks
 from ..engine import Value, topological_order
 from .labels import names_of, op_label, value_label
 from .render import Drawing, RendererNotFound, find_renderer
@@ -153,12 +154,6 @@ def _value_attrs(node: Value, named: bool, highlight_zero_grad: bool) -> str:
 def _check(root: Any, options: _Options) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value to draw, got {type(root).__name__}: {root!r}")
-    if options.rankdir not in _RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {options.rankdir!r}")
-    for what, number in (("precision", options.precision), ("max_nodes", options.max_nodes)):
-        if number is None and what == "max_nodes":
-            continue
-        if type(number) is not int:
-            raise TypeError(f"{what} must be an int, got {type(number).__name__}: {number!r}")
-        if number < 1:
-            raise ValueError(f"{what} must be at least 1, got {number}")
+    _checks.choice(options.rankdir, "rankdir", _RANKDIRS)
+    _checks.integer(options.precision, "precision", minimum=1)
+    _checks.integer(options.max_nodes, "max_nodes", minimum=1, none=True)

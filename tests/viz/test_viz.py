@@ -170,9 +170,13 @@ def test_draw_dot_refuses_a_graph_above_max_nodes_naming_the_count_and_the_optio
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"rankdir": "XY"}, ValueError, "rankdir must be one of LR, RL, TB, BT, got 'XY'"),
+        (
+            {"rankdir": "XY"},
+            ValueError,
+            "rankdir must be one of 'LR', 'RL', 'TB', 'BT', got str: 'XY'",
+        ),
         ({"max_nodes": 0}, ValueError, "max_nodes must be at least 1"),
-        ({"max_nodes": 2.5}, TypeError, "max_nodes must be an int, got float"),
+        ({"max_nodes": 2.5}, TypeError, "max_nodes must be an int or None, got float: 2.5"),
         ({"precision": "4"}, TypeError, "precision must be an int, got str"),
         ({"names": [1]}, TypeError, "names must be a mapping"),
         ({"names": {1: "x"}}, TypeError, "names must map Value to str, got int -> str"),
