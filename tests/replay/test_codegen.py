@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_tiny import Value, apply, gradients
-from autograd_tiny.replay.codegen import PYTHON, generate, slot_names
 from autograd_tiny.nn import MLP
 from autograd_tiny.ops import PRIMITIVES, Primitive
 from autograd_tiny.replay import record
+from autograd_tiny.replay.codegen import PYTHON, generate, slot_names
 from autograd_tiny.replay.tape import trace
 
 special = st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e-300, 1e300, math.inf, -math.inf, math.nan])

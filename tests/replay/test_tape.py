@@ -16,8 +16,8 @@ from autograd_tiny import Value, apply, gradients
 from autograd_tiny.nn import MLP
 from autograd_tiny.ops import PRIMITIVES
 from autograd_tiny.replay import BACKENDS, GuardError, Program, record
-from autograd_tiny.strategies import expressions
 from autograd_tiny.replay.tape import trace
+from autograd_tiny.strategies import expressions
 from autograd_tiny.testing import as_function
 
 finite = st.floats(-3.0, 3.0, allow_nan=False)
