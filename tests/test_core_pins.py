@@ -305,3 +305,40 @@ def test_anomaly_message_for_a_leaf_names_its_label_or_its_value() -> None:
             f"detect_anomaly: the gradient of the leaf {name} is inf: every share that "
             "reached it was finite, but their sum is not (the shares overflow together)"
         )
+
+
+def test_comparing_two_values_is_heard_once() -> None:
+    seen: list[tuple[object, ...]] = []
+    v, w = Value(1.0), Value(2.0)
+    with watch_comparisons(lambda *args: seen.append(args)):
+        assert v < w
+    assert seen == [("<", v, w, True)]
+
+
+def test_a_deep_copy_copies_the_constants_too() -> None:
+    x, c = Value(2.0), Value(3.0, requires_grad=False)
+    d = copy.deepcopy(x * c)
+    assert d.parents[1] is not c and d.parents[1].data == 3.0
+
+
+def test_anomaly_mode_gives_the_same_gradients_through_rules_in_the_chain_form() -> None:
+    for upstream in (3.0, -0.5):
+        with detect_anomaly():
+            x = Value(2.0)
+            (x / 4.0).log().backward(upstream)  # div and log are rules in the chain form
+        assert x.grad == upstream / 2.0
+
+
+def test_a_rule_may_pass_through_infinities_it_discards_under_anomaly_mode() -> None:
+    with detect_anomaly():  # pow's base rule at 0 ** 0 builds 0 ** -1 = inf, unused
+        assert grad(grad(lambda t: t**0.0))(0.0) == 0.0
+
+
+def test_anomaly_message_says_when_the_creation_site_was_not_recorded() -> None:
+    x = Value(1.0)
+    y = x / 1e-300  # created before the mode: no site recorded
+    with detect_anomaly(), pytest.raises(FloatingPointError) as caught:
+        y.backward(1e10)
+    assert str(caught.value).endswith(
+        "the node was created at <not recorded: create the node inside detect_anomaly()>"
+    )
