@@ -342,3 +342,11 @@ def test_anomaly_message_says_when_the_creation_site_was_not_recorded() -> None:
     assert str(caught.value).endswith(
         "the node was created at <not recorded: create the node inside detect_anomaly()>"
     )
+
+
+def test_apply_takes_numbers_in_any_operand_of_a_ternary_op() -> None:
+    x = Value(3.0)
+    for operands, expected in (((2, x, 1), 7.0), ((x, 2, True), 7.0), ((2.0, 3, x), 9.0)):
+        out = apply(ops.FMA, *operands)
+        assert out.data == expected and out.parents == (x,)
+    assert apply(ops.FMA, "2", x, 1.0) is NotImplemented
