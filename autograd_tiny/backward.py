@@ -69,13 +69,13 @@ def topological_order(root: Value, *, trainable_only: bool = True) -> list[Value
 
 def backpropagate(
     root: Value,
-    seed: Any,
+    grad_output: Any,
     create_graph: bool,
     *,
     accumulate: bool = False,
     targets: Collection[Value] | None = None,
 ) -> dict[Value, Any]:
-    """The chain rule: ``{node: seed · ∂root/∂node}`` for the nodes in ``targets``.
+    """The chain rule: ``{node: grad_output · ∂root/∂node}`` for the nodes in ``targets``.
 
     ``targets=None`` returns every node of the graph that requires grad, in
     the order the pass visits them: interior nodes, each after all of its
@@ -91,7 +91,7 @@ def backpropagate(
         _count_consumers(root)
         leaves: list[Value] = []
         try:
-            results = _chain_rule(root, seed, create_graph, accumulate, targets, leaves)
+            results = _chain_rule(root, grad_output, create_graph, accumulate, targets, leaves)
             check = bool(STATE.active) and STATE.local.anomaly
             for leaf in leaves:  # a leaf's gradient is complete only once the pass is over
                 leaf_grad, leaf._upstream = leaf._upstream, None
@@ -127,7 +127,7 @@ def _count_consumers(root: Value) -> None:
 
 def _chain_rule(
     root: Value,
-    seed: Any,
+    grad_output: Any,
     create_graph: bool,
     accumulate: bool,
     targets: Collection[Value] | None,
@@ -143,7 +143,7 @@ def _chain_rule(
     check = bool(STATE.active) and STATE.local.anomaly
     every = targets is None
     wanted: Collection[Value] = () if targets is None else targets  # backward(): none, no lookup
-    root._upstream = seed
+    root._upstream = grad_output
     ready = [root]
     while ready:
         node = ready.pop()

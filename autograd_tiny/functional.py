@@ -57,11 +57,11 @@ def gradients(
         raise TypeError(f"gradients() takes a Value output, got {type(output).__name__}")
     if isinstance(inputs, Value) or not all(isinstance(x, Value) for x in inputs):
         raise TypeError("gradients() takes a sequence of Values as inputs")
-    seed = grad_output if isinstance(grad_output, Value) else as_float(grad_output, "grad_output")
+    given = grad_output if isinstance(grad_output, Value) else as_float(grad_output, "grad_output")
     grads: dict[Value, Any] = {}
     if output.requires_grad:
         with enable_grad():
-            grads = backpropagate(output, seed, create_graph, targets=set(inputs))
+            grads = backpropagate(output, given, create_graph, targets=set(inputs))
     return [_as_value(grads.get(x, 0.0)) for x in inputs]
 
 
