@@ -15,6 +15,7 @@ result, so dropping the root frees a graph by reference counting alone.
 
 from __future__ import annotations
 
+import copy as copy_module
 import math
 import numbers
 import operator
@@ -24,9 +25,16 @@ from . import _checks, ops
 from .backward import backpropagate, topological_order
 from .modes import STATE, user_site
 from .ops import Primitive
-from .serialize import reduce_value, restore_state
+from .serialize import reduce_value, restore_state, user_attributes
 
-__all__ = ["Value", "apply", "as_float", "backpropagate", "topological_order"]
+__all__ = [
+    "Value",
+    "apply",
+    "as_float",
+    "backpropagate",
+    "topological_order",
+    "user_attributes",
+]
 
 _new = object.__new__
 
@@ -78,6 +86,7 @@ class Value:
     __slots__ = (
         "data", "grad", "label", "requires_grad", "_prim", "_a", "_b", "_c",
         "_upstream", "_pending",  # scratch space of the backward pass, see backward.py
+        "__dict__",  # user attributes (an optimizer's state): no dict until one is set
     )  # fmt: skip
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
@@ -125,6 +134,26 @@ class Value:
     def parents(self) -> tuple[Value, ...]:
         """The ``Value`` operands in order (``x*x`` lists ``x`` twice)."""
         return tuple(o for o in self.operands if type(o) is Value)
+
+    def __getattr__(self, name: str) -> Any:
+        """micrograd's names for the graph, ``_prev`` and ``_op``, for code written for it.
+
+        Only reached for a name that is neither a slot nor a user attribute, so
+        it costs nothing elsewhere.  ``_prev`` is the set of ``Value`` operands;
+        ``_op`` is micrograd's symbol for the op (``'+'``, ``'*'``, ``'**2'``,
+        ``'ReLU'``), else the primitive's symbol or name.
+
+        >>> x = Value(3.0)
+        >>> h = x * x
+        >>> y = h**2
+        >>> y._op, y._prev == {h}, h._op, x._op
+        ('**2', True, '*', '')
+        """
+        if name == "_prev":
+            return set(self.parents)
+        if name == "_op":
+            return _micrograd_symbol(self)
+        raise AttributeError(f"'Value' object has no attribute {name!r}")
 
     # --- gradients -------------------------------------------------------------
 
@@ -265,7 +294,7 @@ class Value:
     # --- copying and pickling, without recursion ------------------------------
 
     def __copy__(self) -> Value:
-        return _clone(self, {})
+        return _clone(self, {}, deep=False)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         for node in topological_order(self, trainable_only=False):
@@ -298,8 +327,24 @@ def _compared(other: Any) -> float:
     return value  # type: ignore[return-value]
 
 
-def _clone(node: Value, memo: dict[int, Any]) -> Value:
+def _micrograd_symbol(node: Value) -> str:
+    prim = node._prim
+    if prim is None:
+        return ""
+    if prim is ops.POW and type(node._b) is float:  # micrograd folds a number exponent too
+        exponent = node._b
+        return f"**{int(exponent) if exponent.is_integer() else exponent}"
+    return _MICROGRAD_SYMBOLS.get(prim.name) or prim.symbol or prim.name
+
+
+_MICROGRAD_SYMBOLS = {"relu": "ReLU"}
+
+
+def _clone(node: Value, memo: dict[int, Any], *, deep: bool = True) -> Value:
     copy = _new(Value)
+    attributes = user_attributes(node)
+    if attributes:
+        copy.__dict__.update(copy_module.deepcopy(attributes, memo) if deep else attributes)
     copy.data, copy.grad, copy.label = node.data, node.grad, node.label
     copy.requires_grad, copy._prim = node.requires_grad, node._prim
     copy._upstream, copy._pending = None, 0

@@ -28,7 +28,7 @@ from .ops import BY_NAME
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["reduce_value", "restore_state"]
+__all__ = ["reduce_value", "restore_state", "user_attributes"]
 
 
 class _Scheduled(threading.local):
@@ -65,6 +65,24 @@ class _Ancestors:
                 del scheduled[id(node)]
 
 
+def user_attributes(node: Value) -> dict[str, Any] | None:
+    """The node's user attributes, or ``None`` when it has none (without making a dict).
+
+    Reading ``node.__dict__`` would make a dict for every node it is asked of;
+    ``object.__getstate__`` hands over the node's dict only if it has one.
+
+    >>> from autograd_tiny import Value
+    >>> x = Value(1.0)
+    >>> user_attributes(x) is None
+    True
+    >>> x.m = 0.5
+    >>> user_attributes(x)
+    {'m': 0.5}
+    """
+    attributes = object.__getstate__(node)[0]  # (the dict or None, the slots)
+    return attributes or None
+
+
 def reduce_value(node: Value) -> tuple[Any, ...]:
     """``Value.__reduce__``: a constructor call and a state that names no code."""
     ancestors: _Ancestors | tuple[()] = ()
@@ -73,14 +91,19 @@ def reduce_value(node: Value) -> tuple[Any, ...]:
     prim = node.primitive
     name = prim.name if prim else ""
     state = (ancestors, node.grad, node.label, node.requires_grad, name, node._a, node._b, node._c)
-    return (type(node), (node.data,), state)
+    attributes = user_attributes(node)
+    return (type(node), (node.data,), (*state, attributes) if attributes else state)
 
 
 def restore_state(node: Value, state: tuple[Any, ...]) -> None:
     """``Value.__setstate__``: the inverse of ``reduce_value``."""
-    if not (isinstance(state, tuple) and len(state) == 8):
+    if not (isinstance(state, tuple) and len(state) in (8, 9)):
         raise ValueError("malformed pickled Value")
-    _, grad, label, requires_grad, name, a, b, c = state
+    _, grad, label, requires_grad, name, a, b, c = state[:8]
+    if len(state) == 9:  # user attributes
+        if not isinstance(state[8], dict):
+            raise ValueError("malformed pickled Value: its attributes are not a dict")
+        node.__dict__.update(state[8])
     if name and name not in BY_NAME:
         raise ValueError(f"pickled Value names an unknown primitive: {name!r}")
     node.grad, node.label, node.requires_grad = float(grad), str(label), bool(requires_grad)
