@@ -19,6 +19,7 @@ pickled roots is one node after loading.
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -79,8 +80,14 @@ def user_attributes(node: Value) -> dict[str, Any] | None:
     >>> user_attributes(x)
     {'m': 0.5}
     """
-    attributes = object.__getstate__(node)[0]  # (the dict or None, the slots)
+    if _GETSTATE is not None:
+        attributes = _GETSTATE(node)[0]  # (the dict or None, the slots)
+    else:  # Python 3.10: the collector sees the node's dict only once it is made
+        attributes = next((r for r in gc.get_referents(node) if type(r) is dict), None)
     return attributes or None
+
+
+_GETSTATE = getattr(object, "__getstate__", None)  # Python 3.11 and later
 
 
 def reduce_value(node: Value) -> tuple[Any, ...]:
