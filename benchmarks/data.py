@@ -18,6 +18,9 @@ __all__ = [
     "moons",
     "mlp_weights",
     "chain_leaves",
+    "divpow_leaves",
+    "DIVPOW_C",
+    "DIVPOW_P",
 ]
 
 SIZES: tuple[int, ...] = (2, 16, 16, 1)  # MLP(2, [16, 16, 1]), as micrograd's demo
@@ -55,3 +58,11 @@ def mlp_weights(sizes: tuple[int, ...] = SIZES, seed: int = 2) -> Weights:
 def chain_leaves() -> tuple[float, float, float]:
     """``x0, a, b`` of the mixed chain ``x*a, x+0.01, relu(x), x-b`` (stays near 5)."""
     return 1.0, 0.999, 0.005
+
+
+DIVPOW_C, DIVPOW_P = 0.01, 0.999  # the number operands of the chain that divides and powers
+
+
+def divpow_leaves() -> tuple[float, float, float, float]:
+    """``x0, a, b, d`` of ``x*a, x+c, relu(x), x-b, x/d, x**p`` (stays near 1: a contraction)."""
+    return 1.0, 0.999, 0.005, 1.001

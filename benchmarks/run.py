@@ -26,7 +26,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import replay
+from benchmarks import per_op, replay
 from benchmarks.driver import (
     WorkerError,
     WorkerProcess,
@@ -60,16 +60,18 @@ class Plan:
 PLANS: dict[str, Plan] = {
     "full": Plan(
         (("demo", 100, 1, 9), ("online", 100, 50, 9), ("chain", 1_000, 10, 9),
-         ("chain", 100_000, 1, 5), ("chain", 1_000_000, 1, 3), ("sum", 100_000, 1, 5)),
+         ("chain", 100_000, 1, 5), ("chain", 1_000_000, 1, 3), ("divpow", 100_000, 1, 5),
+         ("sum", 100_000, 1, 5)),
         memory_nodes=200_000, deepest_cap=1_000_000, deepest_budget=120.0,
     ),
     "quick": Plan(
         (("demo", 100, 1, 5), ("online", 100, 50, 5), ("chain", 1_000, 10, 5),
-         ("chain", 100_000, 1, 3), ("sum", 100_000, 1, 3)),
+         ("chain", 100_000, 1, 3), ("divpow", 100_000, 1, 3), ("sum", 100_000, 1, 3)),
         memory_nodes=50_000, deepest_cap=100_000, deepest_budget=20.0,
     ),
     "tiny": Plan(  # a smoke run for the test suite: seconds, numbers meaningless
-        (("demo", 8, 1, 2), ("online", 8, 3, 2), ("chain", 100, 1, 2), ("sum", 100, 1, 2)),
+        (("demo", 8, 1, 2), ("online", 8, 3, 2), ("chain", 100, 1, 2), ("divpow", 100, 1, 2),
+         ("sum", 100, 1, 2)),
         memory_nodes=2_000, deepest_cap=2_000, deepest_budget=5.0, check_sizes=(40, 10, 8),
         min_seconds=0.0,
     ),
@@ -216,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"[{elapsed(start)}] replay backends (benchmarks/replay.py)")
         print("\nRecord once, replay fast: ratios against the plain-float forward\n")
         replay.main([] if mode == "full" else [f"--{mode}"])
+        _log(f"[{elapsed(start)}] every op of the table (benchmarks/per_op.py)")
+        print("\nEvery op of the table, forward and backward\n")
+        per_op.main([] if mode == "full" else [f"--{mode}"])
     return 0
 
 

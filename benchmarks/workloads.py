@@ -11,16 +11,17 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .data import chain_leaves, mlp_weights, moons
+from .data import DIVPOW_C, DIVPOW_P, chain_leaves, divpow_leaves, mlp_weights, moons
 from .engines import Engine
 
-__all__ = ["WORKLOADS", "chain", "check", "prepare", "sum_of_products"]
+__all__ = ["WORKLOADS", "chain", "chain_divpow", "check", "prepare", "sum_of_products"]
 
 #: name -> what one iteration is, for the table
 WORKLOADS: dict[str, str] = {
     "demo": "demo MLP step: MLP(2,[16,16,1]), {size} moons, hinge + 1e-4 L2, fwd+bwd+SGD",
     "online": "one-sample online SGD step, same network",
     "chain": "chain of {size:,} mixed ops (x·a, +0.01, relu, −b), fwd+bwd",
+    "divpow": "chain of {size:,} ops (x·a, +0.01, relu, −b, /d, **0.999), fwd+bwd",
     "sum": "sum of {size:,} products Σ xᵢ·yᵢ (twice as many ops), fwd+bwd",
 }
 
@@ -33,6 +34,24 @@ def chain(engine: Engine, n: int, leaves: Sequence[Any]) -> Any:
         x = relu(x * a + 0.01) - b
     remainder: list[Callable[[Any], Any]] = [lambda v: v * a, lambda v: v + 0.01, relu]
     for op in remainder[: n % 4]:
+        x = op(x)
+    return x
+
+
+def chain_divpow(engine: Engine, n: int, leaves: Sequence[Any]) -> Any:
+    """``n`` ops cycling through ``x·a, x+c, relu(x), x−b, x/d, x**p``; returns the last.
+
+    Division by a leaf and a power with a number exponent, as micrograd's users
+    write them (micrograd itself makes ``x/d`` two nodes, ``x * d**-1``).
+    """
+    x, a, b, d = leaves
+    relu, c, p = engine.relu, DIVPOW_C, DIVPOW_P
+    for _ in range(n // 6):
+        x = ((relu(x * a + c) - b) / d) ** p
+    steps: list[Callable[[Any], Any]] = [
+        lambda v: v * a, lambda v: v + c, relu, lambda v: v - b, lambda v: v / d
+    ]  # fmt: skip
+    for op in steps[: n % 6]:
         x = op(x)
     return x
 
@@ -75,6 +94,9 @@ def prepare(engine: Engine, name: str, size: int = 0) -> Callable[[], Any]:
     if name == "chain":
         leaves = [engine.leaf(v) for v in chain_leaves()]
         return _forward_backward(engine, lambda: chain(engine, size, leaves))
+    if name == "divpow":
+        leaves = [engine.leaf(v) for v in divpow_leaves()]
+        return _forward_backward(engine, lambda: chain_divpow(engine, size, leaves))
     if name == "sum":
         xs, ys = ([engine.leaf(v) for v in vs] for vs in _pair_data(size))
         return _forward_backward(engine, lambda: sum_of_products(xs, ys))
@@ -115,6 +137,10 @@ def check(
     root = chain(engine, chain_size, leaves)
     engine.backward(root)
     results["chain"] = _result(engine, root, leaves)
+    leaves = [engine.leaf(v) for v in divpow_leaves()]
+    root = chain_divpow(engine, chain_size, leaves)
+    engine.backward(root)
+    results["divpow"] = _result(engine, root, leaves)
     xs, ys = ([engine.leaf(v) for v in vs] for vs in _pair_data(sum_size))
     root = sum_of_products(xs, ys)
     engine.backward(root)

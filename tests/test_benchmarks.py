@@ -11,6 +11,7 @@ import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -18,13 +19,16 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from autograd_tiny import Value
+from autograd_tiny.ops import PRIMITIVES, Primitive
+from benchmarks import per_op
 from benchmarks.driver import cross_check
 from benchmarks.engines import load_engine
 from benchmarks.run import main
 from benchmarks.table import paired_ratios
 from benchmarks.workloads import WORKLOADS, check, prepare
 
-SIZES = {"demo": 6, "online": 6, "chain": 41, "sum": 9}  # 41: a chain's tail of one op
+SIZES = {"demo": 6, "online": 6, "chain": 41, "divpow": 41, "sum": 9}  # 41: a tail
 TINY = {"chain_size": 41, "sum_size": 9, "samples": 6}
 
 
@@ -99,3 +103,25 @@ def test_the_script_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     assert "| workload | engine | median time |" in out
     assert out.count("| autograd_tiny |") == len(WORKLOADS) + 1  # timings, then probes
     assert "Cross-check before timing" in out
+
+
+def test_every_op_of_the_table_has_a_per_op_row() -> None:
+    rows = dict(per_op.measure(12, 1, 0.0))
+    assert [name for name in rows if name != per_op.NUMBER_POWER] == [p.name for p in PRIMITIVES]
+    for name, times in rows.items():
+        assert len(times["autograd_tiny"]) == 1, name
+        if "micrograd" in times:  # only where micrograd has the op
+            assert name in per_op.MICROGRAD_OPS or name == per_op.NUMBER_POWER
+
+
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+def test_the_per_op_spelling_applies_the_op_it_names(prim: Primitive) -> None:
+    operands: list[Any] = [Value(0.3 + 0.2 * i) for i in range(prim.arity)]
+    spelled = per_op.spell(prim.name, prim.arity, Value)
+    try:
+        out = spelled(operands)
+    except TypeError:  # an operand only a number can be (leaky_relu's slope)
+        operands[1:] = [float(o) for o in operands[1:]]
+        out = spelled(operands)
+    assert out.primitive is prim
+    assert out.data == prim.forward(*(float(o) for o in operands))
