@@ -7,7 +7,9 @@ consumers, then hands a node its gradient once every consumer has passed its
 share down, so a node is processed exactly when its gradient is complete.  The
 counts and the gradients in flight live in two scratch slots of each node
 (``_pending`` and ``_upstream``), which are back to ``0`` and ``None`` after
-every pass: no dict lookups on the hot path.
+every pass: no dict lookups on the hot path.  A ``BackwardObserver`` watches
+the pass as it runs (``viz.explain`` and ``viz.explore`` are built on it): it
+sees the engine's own numbers, and costs nothing when there is none.
 
 >>> from autograd_tiny import Value
 >>> x = Value(3.0)
@@ -23,18 +25,41 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from .modes import STATE, creation_site
 
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["backpropagate", "topological_order"]
+__all__ = ["BackwardObserver", "backpropagate", "topological_order"]
 
 _EMIT: Final = object()
 # Passes share the scratch slots of the nodes they visit: one pass at a time.
 _PASS_LOCK = threading.RLock()
+
+
+class BackwardObserver(Protocol):
+    """What watches a backward pass: told of each node handled and each share passed.
+
+    The pass calls ``on_node`` when it takes a node from its ready stack, with
+    the node's complete gradient (the root's is ``grad_output``), then
+    ``on_share`` for each share that node passes to an operand: its
+    ``position`` among the node's operands, the operand, the ``share`` (the
+    very number or node the pass adds into the operand's gradient) and
+    ``pending``, how many of the operand's consumers still have to pass their
+    share after this one; the operand is handled when that reaches 0.  A leaf
+    is never scheduled (it passes nothing on), so its ``pending`` is ``None``.
+    An observer only watches: it must not change the graph nor run a pass.
+    """
+
+    def on_node(self, node: Value, gradient: Any) -> None:
+        """``node`` was taken from the ready stack with its complete ``gradient``."""
+
+    def on_share(
+        self, node: Value, position: int, operand: Value, share: Any, pending: int | None
+    ) -> None:
+        """``node`` passes ``share`` to its operand at ``position``."""
 
 
 def topological_order(root: Value, *, trainable_only: bool = True) -> list[Value]:
@@ -74,6 +99,7 @@ def backpropagate(
     *,
     accumulate: bool = False,
     targets: Collection[Value] | None = None,
+    observer: BackwardObserver | None = None,
 ) -> dict[Value, Any]:
     """The chain rule: ``{node: grad_output · ∂root/∂node}`` for the nodes in ``targets``.
 
@@ -85,13 +111,17 @@ def backpropagate(
     make of the gradient: a quotient, or exactly 0 down a branch not taken.  Shares are floats, or
     ``Value``s forming a graph of the gradient when ``create_graph`` is true.
     With ``accumulate`` each node's gradient is also added into its ``.grad``
-    (that is ``backward()``).  This is the only place the chain rule lives.
+    (that is ``backward()``).  An ``observer`` is told of every node handled
+    and every share passed, as they happen (see ``BackwardObserver``).  This is
+    the only place the chain rule lives.
     """
     with _PASS_LOCK:
         _count_consumers(root)
         leaves: list[Value] = []
         try:
-            results = _chain_rule(root, grad_output, create_graph, accumulate, targets, leaves)
+            results = _chain_rule(
+                root, grad_output, create_graph, accumulate, targets, leaves, observer
+            )
             check = bool(STATE.active) and STATE.local.anomaly
             for leaf in leaves:  # a leaf's gradient is complete only once the pass is over
                 leaf_grad, leaf._upstream = leaf._upstream, None
@@ -132,15 +162,20 @@ def _chain_rule(
     accumulate: bool,
     targets: Collection[Value] | None,
     leaves: list[Value],
+    observer: BackwardObserver | None,
 ) -> dict[Value, Any]:
     """The pass over the interior nodes, consumers first.
 
     A leaf passes nothing on, so it is never scheduled: its shares add up in
     its ``_upstream`` and it is listed in ``leaves`` for the caller to finish.
+    Anomaly checks and the observer take the slow path, tested once per node
+    and once per share; without them the float path is the fast one.
     """
     value_type = type(root)  # Value, bound once (the loops below are hot; no import of engine)
     results: dict[Value, Any] = {}
     check = bool(STATE.active) and STATE.local.anomaly
+    slow = check or observer is not None
+    position = -1  # the slow path's cursor over the node's operands, for the observer
     every = targets is None
     wanted: Collection[Value] = () if targets is None else targets  # backward(): none, no lookup
     root._upstream = grad_output
@@ -148,6 +183,10 @@ def _chain_rule(
     while ready:
         node = ready.pop()
         upstream, node._upstream = node._upstream, None
+        if slow:
+            position = -1
+            if observer is not None:
+                observer.on_node(node, upstream)
         if accumulate:
             node.grad += upstream
         if every or (wanted and node in wanted):
@@ -180,8 +219,15 @@ def _chain_rule(
         args = (upstream,) + inputs if vjps else inputs  # noqa: RUF005
         for operand, rule in zip(operands, rules):  # noqa: B905
             if type(operand) is value_type and operand.requires_grad:
-                if check:
-                    contribution = _checked_contribution(node, rule, vjps, args, upstream)
+                if slow:
+                    if check:
+                        contribution = _checked_contribution(node, rule, vjps, args, upstream)
+                    else:
+                        contribution = rule(*args) if vjps else rule(*args) * upstream
+                    if observer is not None:
+                        position = _observe_share(
+                            observer, node, operands, rules, position, operand, rule, contribution
+                        )
                 elif vjps:
                     contribution = rule(*args)
                 else:
@@ -196,6 +242,30 @@ def _chain_rule(
                 if operand._pending == 0:  # every consumer has passed its share
                     ready.append(operand)
     return results
+
+
+def _observe_share(
+    observer: BackwardObserver,
+    node: Value,
+    operands: tuple[Any, ...],
+    rules: tuple[Any, ...],
+    after: int,
+    operand: Value,
+    rule: Any,
+    share: Any,
+) -> int:
+    """Tell ``observer`` of ``share``, about to be passed; returns the operand's position.
+
+    The pass visits the operands in order, so the position is the first one
+    after ``after`` holding this operand and this rule.  ``pending`` is what
+    the pass leaves in the operand's count once the share is added.
+    """
+    position = after + 1
+    while operands[position] is not operand or rules[position] is not rule:
+        position += 1
+    pending = None if operand._prim is None else operand._pending - 1
+    observer.on_share(node, position, operand, share, pending)
+    return position
 
 
 def _graph_inputs(node: Value, arity: int) -> tuple[Any, ...]:
