@@ -37,15 +37,13 @@ reading past the limit; pass a larger ``max_bytes`` to read a larger file you tr
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import math
 import os
-import tempfile
 from typing import Any
 
-from .. import _checks
+from .. import _atomic, _checks
 from .layers import MLP, Layer, Module, Neuron
 
 __all__ = ["FORMAT", "VERSION", "MAX_BYTES", "save", "load", "architecture", "build"]
@@ -88,37 +86,7 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-    except OSError as error:  # name the file asked for, not the temporary one
-        raise OSError(error.errno, error.strerror, path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):  # keep the old file's permissions
-            os.chmod(temporary, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_directory(directory)
-
-
-def _sync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
+    _atomic.write_text(path, text, suffix=".json")
 
 
 def load(path: str | os.PathLike[str], *, max_bytes: int | None = MAX_BYTES) -> Module:
