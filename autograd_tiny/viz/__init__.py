@@ -2,9 +2,12 @@
 
 The DOT source is written in ``viz.dot`` with the labels of ``viz.labels``;
 ``viz.render`` finds a renderer (the system Graphviz or the pip one);
-``viz.plots`` draws decision boundaries with matplotlib.
+``viz.plots`` draws decision boundaries with matplotlib; ``viz.explore`` steps
+through the passes in a page.
 """
 
 from .dot import DEFAULT_MAX_NODES, RendererNotFound, draw_dot, find_renderer, to_dot
+from .explore import Explorer, explore
 
 __all__ = ["to_dot", "draw_dot", "find_renderer", "RendererNotFound", "DEFAULT_MAX_NODES"]
+__all__ += ["explore", "Explorer"]
