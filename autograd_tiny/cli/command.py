@@ -2,7 +2,10 @@
 
 With no arguments it trains a small network on the two moons in a few seconds.
 ``--out DIR`` also writes the decision boundary (PNG) and the computation graph
-of one sample (SVG); ``--save PATH`` writes the trained model (``nn.save``).
+of one sample (SVG); ``--save PATH`` writes the trained model (``nn.save``);
+``--explore PATH`` writes the training explorer (``viz.TrainingRecorder``): one
+offline HTML page with the decision boundary and the loss curve at 11 recorded
+epochs (0 and every tenth of the run), and the graph of the sample clicked.
 
 Every option is checked before any training, and each has bounds that keep a
 run within a laptop's memory and a sane range:
@@ -13,9 +16,10 @@ run within a laptop's memory and a sane range:
 - ``--batch-size``: 1 to the number of points; ``--seed``: 0 to 4294967295;
 - one update's graph: at most 5000000 samples × parameters (about 1 GB of memory).
 
-``--out`` and ``--save`` are checked before training too: the directories must
-exist (``--out`` is created) and accept a new file, so no trained model is lost
-to a typo.  If a picture fails later anyway, the model is still saved.
+``--out``, ``--save`` and ``--explore`` are checked before training too: the
+directories must exist (``--out`` is created) and accept a new file, and a file
+option must not name a directory, so no trained model is lost to a typo.  If a
+picture or the page fails later anyway, the model is still saved.
 
 Exit status: 0 on success; 2 for bad arguments (with the usage message); 1 when
 the system says no (a missing optional dependency, a file that cannot be
@@ -146,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
              "created if missing")
     add("--save", type=_path, default=None, metavar="PATH",
         help="write the trained model to PATH (JSON, read back with nn.load)")
+    add("--explore", type=_path, default=None, metavar="PATH",
+        help="write the training explorer to PATH: one offline HTML page with the decision "
+             "boundary, the loss curve and one sample's graph at every tenth of the epochs")
     add("--no-progress", action="store_true", help="do not show a progress bar")
     # fmt: on
     return parser

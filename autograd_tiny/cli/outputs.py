@@ -1,7 +1,7 @@
 """Where the ``autograd-tiny`` command writes: checked before training, written whole.
 
 ``check`` finds the locations that can never work (exit status 2): a
-directory given as ``--save``, a file given as ``--out``, a missing directory,
+directory given as ``--save`` or ``--explore``, a file given as ``--out``, a missing directory,
 a name too long for the file system.  ``Outputs.prepare`` then creates the
 ``--out`` directory and tries to create a file in each directory, so a
 read-only disk or a forbidden place (exit status 1) is known before any
@@ -66,30 +66,38 @@ def _same(a: Path, b: Path) -> bool:
     return os.path.abspath(a) == os.path.abspath(b)
 
 
-def check(out: Path | None, save: Path | None) -> None:
-    """``CommandError`` (status 2) if ``--out`` or ``--save`` can never be written."""
+def check(out: Path | None, save: Path | None, explore: Path | None = None) -> None:
+    """``CommandError`` (status 2) if ``--out``, ``--save`` or ``--explore`` cannot be written."""
+    if explore is not None:
+        _check_file("--explore", explore, out)
+        if save is not None and _same(save, explore):
+            raise CommandError(f"--explore: {shown(explore)} is also the --save file", 2)
     if out is not None:
         if _kind("--out", out) == "file":
             raise CommandError(f"--out: {shown(out)} exists and is not a directory", 2)
         for name in (PICTURE, GRAPH):
             if _kind("--out", out / name) == "directory":
                 raise CommandError(f"--out: {shown(out / name)} is a directory, not a picture", 2)
-    if save is None:
-        return
-    if _kind("--save", save) == "directory":
-        raise CommandError(f"--save: {shown(save)} is a directory; give a file name", 2)
-    made_by_out = out is not None and _same(save.parent, out)
-    if not made_by_out and _kind("--save", save.parent) != "directory":
-        raise CommandError(f"--save: there is no directory {shown(save.parent)}", 2)
-    if out is not None and any(_same(save, out / name) for name in (PICTURE, GRAPH)):
-        raise CommandError(f"--save: {shown(save)} is a picture that --out writes", 2)
+    if save is not None:
+        _check_file("--save", save, out)
+
+
+def _check_file(option: str, path: Path, out: Path | None) -> None:
+    """A file to write: not a directory, in a directory that exists (or that --out makes)."""
+    if _kind(option, path) == "directory":
+        raise CommandError(f"{option}: {shown(path)} is a directory; give a file name", 2)
+    made_by_out = out is not None and _same(path.parent, out)
+    if not made_by_out and _kind(option, path.parent) != "directory":
+        raise CommandError(f"{option}: there is no directory {shown(path.parent)}", 2)
+    if out is not None and any(_same(path, out / name) for name in (PICTURE, GRAPH)):
+        raise CommandError(f"{option}: {shown(path)} is a picture that --out writes", 2)
 
 
 class Outputs:
     """The ``--out`` directory made and both directories tried, before training."""
 
-    def __init__(self, out: Path | None, save: Path | None) -> None:
-        self.out, self.save = out, save
+    def __init__(self, out: Path | None, save: Path | None, explore: Path | None = None) -> None:
+        self.out, self.save, self.explore = out, save, explore
         self.created: list[Path] = []
 
     def prepare(self) -> None:
@@ -107,6 +115,8 @@ class Outputs:
             _try_writing("--out", self.out)
         if self.save is not None:
             _try_writing("--save", self.save.parent)
+        if self.explore is not None:
+            _try_writing("--explore", self.explore.parent)
 
     def discard(self) -> None:
         """Remove the directories ``prepare`` created, if they are still empty."""

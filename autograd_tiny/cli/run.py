@@ -69,10 +69,10 @@ class _Say:
 
 def run(args: argparse.Namespace) -> int:
     """Train as ``args`` say, print the result, write the files asked for; exit status."""
-    check(args.out, args.save)
+    check(args.out, args.save, args.explore)
     if args.out is not None:
         _need_picture_tools()
-    outputs, stage, say = Outputs(args.out, args.save), _Stage(args.epochs), _Say()
+    outputs, stage, say = Outputs(args.out, args.save, args.explore), _Stage(args.epochs), _Say()
     try:
         outputs.prepare()
         status = _train_and_write(args, stage, say)
@@ -101,7 +101,7 @@ def _need_picture_tools() -> None:
 
 
 def _train_and_write(args: argparse.Namespace, stage: _Stage, say: _Say) -> int:
-    model, X, y, loss, accuracy = _train(args, stage, say)
+    model, X, y, loss, accuracy, explored = _train(args, stage, say)
     failures = 0
     if args.save is not None:
         stage.doing = "after training, while saving the model (not saved)"
@@ -109,11 +109,29 @@ def _train_and_write(args: argparse.Namespace, stage: _Stage, say: _Say) -> int:
     if args.out is not None:
         stage.doing = "after training, while writing the pictures"
         failures += not _write_pictures(args, model, X, y, loss, accuracy, say)
+    if explored is not None:
+        stage.doing = "after training, while writing the training explorer (not written)"
+        recorder, history = explored
+        failures += not _write_explorer(args.explore, recorder, history, say)
     return 1 if failures else 0
 
 
+def _write_explorer(path: Path, recorder: Any, history: History, say: _Say) -> bool:
+    try:
+        page = recorder.explorer(history)
+        page.save_html(path)
+    except OSError as error:
+        _complain(f"--explore: cannot write {shown(path)}: {error.strerror or error}")
+        return False
+    say(f"wrote {path}: the training explorer, {len(page.epochs)} recorded epochs")
+    return True
+
+
 def _train(args: argparse.Namespace, stage: _Stage, say: _Say) -> tuple[Any, ...]:
-    """The data, the trained model and its result: ``(model, X, y, loss, accuracy)``."""
+    """``(model, X, y, loss, accuracy, explored)``: the trained model, its data and result.
+
+    ``explored`` is ``(recorder, history)`` with ``--explore``, else ``None``.
+    """
     stage.doing = "while making the data"
     X, y, classes = _data(args)
     model = nn.MLP(
@@ -125,8 +143,9 @@ def _train(args: argparse.Namespace, stage: _Stage, say: _Say) -> tuple[Any, ...
     stage.doing = "training"
     say(f"training: {args.mode} mode, {args.optimizer} lr={args.lr:g}, {args.epochs} epochs")
     batch_size = args.batch_size if args.mode == "minibatch" else None
+    recorder, callback = _recorder(args, model, X, y, loss, stage)
     try:
-        fit(
+        history = fit(
             model,
             X,
             y,
@@ -137,7 +156,7 @@ def _train(args: argparse.Namespace, stage: _Stage, say: _Say) -> tuple[Any, ...
             epochs=args.epochs,
             seed=args.seed,
             progress=not args.no_progress,
-            callback=stage,
+            callback=callback,
         )
     except FloatingPointError:
         raise _diverged(args, stage.done + 1) from None
@@ -147,7 +166,24 @@ def _train(args: argparse.Namespace, stage: _Stage, say: _Say) -> tuple[Any, ...
         raise _diverged(args, args.epochs)  # the last update broke the weights
     right = round(accuracy * len(X))
     say(f"final loss {_loss(final_loss)}, accuracy {accuracy:.1%} ({right}/{len(X)})")
-    return model, X, y, loss, accuracy
+    return model, X, y, loss, accuracy, None if recorder is None else (recorder, history)
+
+
+def _recorder(
+    args: argparse.Namespace, model: Any, X: Any, y: Any, loss: Any, stage: _Stage
+) -> Any:
+    """With ``--explore``: a recorder of 11 epochs (0 and every tenth), called with ``stage``."""
+    if args.explore is None:
+        return None, stage
+    from ..viz.training_explorer import TrainingRecorder
+
+    recorder = TrainingRecorder(model, X, y, loss=loss, every=max(1, math.ceil(args.epochs / 10)))
+
+    def callback(epoch: int, history: History) -> None:
+        stage(epoch, history)
+        recorder(epoch, history)
+
+    return recorder, callback
 
 
 def _diverged(args: argparse.Namespace, epoch: int) -> CommandError:

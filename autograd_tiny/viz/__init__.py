@@ -8,6 +8,8 @@ through the passes in a page.
 
 from .dot import DEFAULT_MAX_NODES, RendererNotFound, draw_dot, find_renderer, to_dot
 from .explore import Explorer, explore
+from .training_explorer import TrainingExplorer, TrainingRecorder
 
 __all__ = ["to_dot", "draw_dot", "find_renderer", "RendererNotFound", "DEFAULT_MAX_NODES"]
 __all__ += ["explore", "Explorer"]
+__all__ += ["TrainingRecorder", "TrainingExplorer"]
