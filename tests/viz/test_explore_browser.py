@@ -9,6 +9,9 @@ request other than that file's routed to a failure.
 
 from __future__ import annotations
 
+import os
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +208,33 @@ def test_two_explorers_on_one_page_do_not_interfere(page, tmp_path):
     assert shown(page, one) == expected_states(a, first.trace)[3]
     assert shown(page, two) == expected_states(b, second.trace)[1]
     assert requests == [(tmp_path / "two.html").as_uri()]
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """The width and height of a PNG file, after checking its signature and header chunk."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
+    length, kind = struct.unpack(">I4s", png[8:16])
+    assert (length, kind) == (13, b"IHDR"), "a PNG starts with its IHDR chunk"
+    (crc,) = struct.unpack(">I", png[29:33])
+    assert zlib.crc32(png[12:29]) == crc, "the IHDR chunk is damaged"
+    assert png[-8:-4] == b"IEND", "a PNG ends with IEND"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def screenshot_of_a_neuron(page: Any, tmp_path: Path) -> bytes:
+    """The README's picture: micrograd's neuron, two steps into the backward pass."""
+    explorer = explore(neuron())
+    open_explorer(page, tmp_path, explorer)
+    for _ in range(len(explorer.trace.forward) + 3):
+        button(page, "Next step").click()
+    return page.locator(".agt-explore").screenshot(animations="disabled", caret="hide")
+
+
+def test_the_readmes_picture_is_this_browsers_screenshot(page, tmp_path):
+    """Set AUTOGRAD_TINY_UPDATE_SCREENSHOTS=1 to write docs/images/explore.png anew."""
+    fresh = screenshot_of_a_neuron(page, tmp_path)
+    if os.environ.get("AUTOGRAD_TINY_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOT.write_bytes(fresh)
+    assert SCREENSHOT.is_file(), "run with AUTOGRAD_TINY_UPDATE_SCREENSHOTS=1 to make it"
+    assert png_size(SCREENSHOT.read_bytes()) == png_size(fresh)
