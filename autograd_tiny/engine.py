@@ -219,6 +219,27 @@ class Value:
     def __abs__(self) -> Value:
         return _unary(ops.ABS, self)
 
+    def __mod__(self, other: Any) -> Value:
+        return _binary(ops.MOD, self, other)
+
+    def __rmod__(self, other: Any) -> Value:
+        return _binary(ops.MOD, other, self)
+
+    def __floordiv__(self, other: Any) -> Value:
+        return _binary(ops.FLOORDIV, self, other)
+
+    def __rfloordiv__(self, other: Any) -> Value:
+        return _binary(ops.FLOORDIV, other, self)
+
+    def __floor__(self) -> Value:
+        return _unary(ops.FLOOR, self)
+
+    def __ceil__(self) -> Value:
+        return _unary(ops.CEIL, self)
+
+    def __round__(self, ndigits: Any = None) -> Value:
+        return self.round(ndigits)
+
     # --- functions -------------------------------------------------------------
 
     def exp(self) -> Value:
@@ -260,6 +281,88 @@ class Value:
     def cos(self) -> Value:
         """Cosine."""
         return _unary(ops.COS, self)
+
+    def tan(self) -> Value:
+        """Tangent."""
+        return _unary(ops.TAN, self)
+
+    def asin(self) -> Value:
+        """Inverse sine: ``nan`` outside ``[-1, 1]``."""
+        return _unary(ops.ASIN, self)
+
+    def acos(self) -> Value:
+        """Inverse cosine: ``nan`` outside ``[-1, 1]``."""
+        return _unary(ops.ACOS, self)
+
+    def atan(self) -> Value:
+        """Inverse tangent."""
+        return _unary(ops.ATAN, self)
+
+    def atan2(self, x: Any) -> Value:
+        """The angle of the point ``(x, self)``: ``y.atan2(x)`` is ``math.atan2(y, x)``."""
+        return _checked(ops.ATAN2, "atan2", self, x)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine."""
+        return _unary(ops.SINH, self)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine."""
+        return _unary(ops.COSH, self)
+
+    def log1p(self) -> Value:
+        """``log(1 + x)``, accurate near 0: ``-inf`` at -1, ``nan`` below."""
+        return _unary(ops.LOG1P, self)
+
+    def expm1(self) -> Value:
+        """``e^x - 1``, accurate near 0."""
+        return _unary(ops.EXPM1, self)
+
+    def floor(self) -> Value:
+        """The largest integer at most this value; its derivative is 0."""
+        return _unary(ops.FLOOR, self)
+
+    def ceil(self) -> Value:
+        """The smallest integer at least this value; its derivative is 0."""
+        return _unary(ops.CEIL, self)
+
+    def round(self, ndigits: Any = None) -> Value:
+        """The nearest integer, halves to even (``torch.round``); its derivative is 0.
+
+        With ``ndigits`` (an int), ``torch.round(x, decimals=ndigits)``: scaled
+        by ``10**ndigits``, rounded, scaled back, in floating point, so a
+        decimal tie that is not one in binary may round otherwise than
+        Python's exact ``round(float, ndigits)``.  ``round(v)`` and
+        ``round(v, n)`` call this and return a ``Value``.
+
+        >>> round(Value(2.5)).data, round(Value(-0.125), 2).data, round(Value(1250.0), -2).data
+        (2.0, -0.12, 1200.0)
+        """
+        if ndigits is None:
+            return _unary(ops.ROUND, self)
+        digits = _checks.integer(ndigits, "ndigits", who="round")
+        scale: float = ops.power(10.0, float(abs(digits)))
+        if digits >= 0:
+            return (self * scale).round() / scale
+        return (self / scale).round() * scale
+
+    def sign(self) -> Value:
+        """``1``, ``-1``, ``0`` at ±0 and ``nan`` at nan; its derivative is 0."""
+        return _unary(ops.SIGN, self)
+
+    def min(self, other: Any) -> Value:
+        """The smaller of the two, as ``torch.minimum``: ``nan`` if either is.
+
+        At a tie each input gets half of the gradient.
+        """
+        return _checked(ops.MIN, "min", self, other)
+
+    def max(self, other: Any) -> Value:
+        """The larger of the two, as ``torch.maximum``: ``nan`` if either is.
+
+        At a tie each input gets half of the gradient.
+        """
+        return _checked(ops.MAX, "max", self, other)
 
     def fma(self, y: Any, z: Any) -> Value:
         """``self * y + z`` as one node: a multiply-accumulate."""
@@ -307,6 +410,16 @@ class Value:
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         restore_state(self, state)
+
+
+def _checked(prim: Primitive, method: str, value: Value, other: Any) -> Value:
+    """A binary op called as a method: ``TypeError`` naming the type of a wrong operand."""
+    out = _binary(prim, value, other)
+    if out is NotImplemented:
+        raise TypeError(
+            f"{method}() takes a Value or a real number, got {type(other).__name__}: {other!r}"
+        )
+    return out
 
 
 def _compare(symbol: str, op: Any, value: Value, other: Any) -> bool:

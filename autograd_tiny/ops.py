@@ -69,6 +69,23 @@ __all__ = [
     "cos",
     "relu",
     "leaky_relu",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "log1p",
+    "expm1",
+    "floor",
+    "ceil",
+    "rint",
+    "sign",
+    "remainder",
+    "floor_divide",
+    "minimum",
+    "maximum",
 ]
 
 INF = math.inf
@@ -80,8 +97,14 @@ class Primitive:
     """One differentiable operation: forward on floats, one partial per input.
 
     ``symbol`` is how drawings show the op (``"*"`` for mul).  ``domain`` names
-    the inputs on which the op is smooth and finite (``"real"``,
-    ``"positive"``, ``"nonzero"``), for tools that generate test inputs.
+    the inputs on which the op is smooth and finite, for tools that generate
+    test inputs (``strategies.expressions``, the table's tests): ``"real"``,
+    ``"positive"``, ``"nonzero"`` (each input away from 0), ``"unit"`` (inside
+    ``(-1, 1)``), ``"above_minus_one"``, ``"cos_nonzero"`` (off tan's poles),
+    ``"noninteger"`` (off floor's and ceil's jumps), ``"off_half_integers"``
+    (off round's jumps), ``"distinct"`` (``x != y``: off min's and max's
+    kink) and ``"noninteger_quotient"`` (``y != 0`` and ``x / y`` off the
+    integers: off the jumps of ``%`` and ``//``).
     ``vjps`` holds, for an op with a ``Share`` rule, every rule in the chain
     rule's form (a plain partial times the upstream), so that the backward pass
     calls one form per node; it is empty for an op of plain partials only.
@@ -301,6 +324,192 @@ def cos(x: Any) -> Any:
     return _numpy().cos(x) if _is_array(x) else x.cos()
 
 
+# --- more elementary functions: IEEE-754 on floats, numpy's on arrays -------------
+
+
+def tan(x: Any) -> Any:
+    """Tangent; ``nan`` at infinity."""
+    if _is_number(x):
+        return math.tan(x) if math.isfinite(x) else NAN
+    return _numpy().tan(x) if _is_array(x) else x.tan()
+
+
+def asin(x: Any) -> Any:
+    """Inverse sine; ``nan`` outside ``[-1, 1]``."""
+    if _is_number(x):
+        return math.asin(x) if -1.0 <= x <= 1.0 else NAN
+    return _numpy().arcsin(x) if _is_array(x) else x.asin()
+
+
+def acos(x: Any) -> Any:
+    """Inverse cosine; ``nan`` outside ``[-1, 1]``."""
+    if _is_number(x):
+        return math.acos(x) if -1.0 <= x <= 1.0 else NAN
+    return _numpy().arccos(x) if _is_array(x) else x.acos()
+
+
+def atan(x: Any) -> Any:
+    """Inverse tangent."""
+    if _is_number(x):
+        return math.atan(x)
+    return _numpy().arctan(x) if _is_array(x) else x.atan()
+
+
+def atan2(y: Any, x: Any) -> Any:
+    """The angle of the point ``(x, y)``, in ``[-π, π]`` (C99's ``atan2``, signed zeros too).
+
+    Dispatches on ``y`` unless either is an array: ``y.atan2(x)``.
+    """
+    if _is_number(y) and _is_number(x):
+        return math.atan2(y, x)
+    if _is_array(y) or _is_array(x):
+        return _numpy().arctan2(y, x)
+    return y.atan2(x)
+
+
+def sinh(x: Any) -> Any:
+    """Hyperbolic sine; ``±inf`` on overflow."""
+    if _is_number(x):
+        try:
+            return math.sinh(x)
+        except OverflowError:
+            return math.copysign(INF, x)
+    return _numpy().sinh(x) if _is_array(x) else x.sinh()
+
+
+def cosh(x: Any) -> Any:
+    """Hyperbolic cosine; ``inf`` on overflow."""
+    if _is_number(x):
+        try:
+            return math.cosh(x)
+        except OverflowError:
+            return INF
+    return _numpy().cosh(x) if _is_array(x) else x.cosh()
+
+
+def log1p(x: Any) -> Any:
+    """``log(1 + x)``, accurate near 0: ``-inf`` at -1, ``nan`` below."""
+    if _is_number(x):
+        if x > -1.0:
+            return math.log1p(x)
+        return -INF if x == -1.0 else NAN
+    return _numpy().log1p(x) if _is_array(x) else x.log1p()
+
+
+def expm1(x: Any) -> Any:
+    """``e ** x - 1``, accurate near 0; ``inf`` on overflow."""
+    if _is_number(x):
+        try:
+            return math.expm1(x)
+        except OverflowError:
+            return INF
+    return _numpy().expm1(x) if _is_array(x) else x.expm1()
+
+
+def _whole(nearest: Callable[[float], int], x: float) -> float:
+    # math.floor & co. return ints: infinities and nan stay, a zero keeps x's sign (as C's).
+    if not math.isfinite(x):
+        return x
+    result = float(nearest(x))
+    return result if result != 0.0 else math.copysign(0.0, x)
+
+
+def floor(x: Any) -> Any:
+    """The largest integer at most ``x`` (``floor(-0.5) = -1``); infinities and nan stay."""
+    if _is_number(x):
+        return _whole(math.floor, x)
+    return _numpy().floor(x) if _is_array(x) else x.floor()
+
+
+def ceil(x: Any) -> Any:
+    """The smallest integer at least ``x`` (``ceil(-0.5) = -0.0``); infinities and nan stay."""
+    if _is_number(x):
+        return _whole(math.ceil, x)
+    return _numpy().ceil(x) if _is_array(x) else x.ceil()
+
+
+def rint(x: Any) -> Any:
+    """The nearest integer, halves to even (``rint(2.5) = 2``), as ``torch.round``.
+
+    >>> rint(0.5), rint(1.5), rint(-2.5)
+    (0.0, 2.0, -2.0)
+    """
+    if _is_number(x):
+        return _whole(round, x)  # Python's round(float) rounds halves to even
+    return _numpy().rint(x) if _is_array(x) else x.round()
+
+
+def sign(x: Any) -> Any:
+    """``1.0``, ``-1.0``, ``0.0`` at ±0 and ``nan`` at nan."""
+    if _is_number(x):
+        return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else NAN
+    if _is_array(x):
+        return _numpy().sign(x) + 0.0  # + 0.0: numpy's sign(-0.0) is -0.0
+    return x.sign()
+
+
+def _fremainder(x: float, y: float) -> float:
+    try:
+        return x % y  # Python's: the sign of the divisor, an exact result
+    except ZeroDivisionError:
+        return NAN
+
+
+def _ffloor_divide(x: float, y: float) -> float:
+    try:
+        return x // y  # Python's floor((x - x % y) / y), as torch's rounding_mode="floor"
+    except ZeroDivisionError:
+        return _fdiv(x, y)  # as torch and numpy: x / 0 (±inf, nan)
+
+
+def remainder(x: Any, y: Any) -> Any:
+    """``x % y`` with the sign of ``y`` (Python's, ``torch.remainder``); ``nan`` for ``y = 0``.
+
+    >>> remainder(-7.5, 2.0), remainder(7.5, -2.0), remainder(1.0, 0.0)
+    (0.5, -0.5, nan)
+    """
+    if _is_number(x) and _is_number(y):
+        return _fremainder(float(x), float(y))
+    if _is_array(x) or _is_array(y):
+        return _numpy().remainder(x, y)
+    return x % y
+
+
+def floor_divide(x: Any, y: Any) -> Any:
+    """``floor(x / y)`` (Python's ``//``, ``torch.floor_divide``); ``x / 0`` for ``y = 0``.
+
+    >>> floor_divide(-7.5, 2.0), floor_divide(1.0, 0.0), floor_divide(0.0, 0.0)
+    (-4.0, inf, nan)
+    """
+    if _is_number(x) and _is_number(y):
+        return _ffloor_divide(float(x), float(y))
+    if _is_array(x) or _is_array(y):
+        return _numpy().floor_divide(x, y)
+    return x // y
+
+
+def minimum(x: Any, y: Any) -> Any:
+    """The smaller of ``x`` and ``y``; ``nan`` if either is (``torch.minimum``).
+
+    At a tie the first is returned (so ``minimum(0.0, -0.0) = 0.0``, as torch).
+    Dispatches on ``x`` unless either is an array: ``x.min(y)``.
+    """
+    if _is_number(x) and _is_number(y):
+        return x + y if x != x or y != y else x if x <= y else y
+    if _is_array(x) or _is_array(y):
+        return _numpy().minimum(x, y)
+    return x.min(y)
+
+
+def maximum(x: Any, y: Any) -> Any:
+    """The larger of ``x`` and ``y``; ``nan`` if either is (``torch.maximum``)."""
+    if _is_number(x) and _is_number(y):
+        return x + y if x != x or y != y else x if x >= y else y
+    if _is_array(x) or _is_array(y):
+        return _numpy().maximum(x, y)
+    return x.max(y)
+
+
 # Piecewise ops are written with ``where``, so they are right on every kind of
 # operand (on a Value: the identity or the constant, relu's own derivative).
 # The float test is only a fast path, the same branch as ``where``'s.
@@ -339,6 +548,37 @@ def _abs_share(g: Any, x: Any, out: Any) -> Any:
     # abs'(0) = 0 as PyTorch's, but at 0 (or nan) neither branch is taken: not even
     # an infinite gradient passes (PyTorch: grad · sgn(0), nan for an infinite one).
     return where(x > 0.0, g, where(x < 0.0, -g, 0.0))
+
+
+def _nothing(g: Any, *inputs_and_out: Any) -> float:
+    # Piecewise constant (floor, ceil, round, sign, //): the output does not move with
+    # the input, so its share is exactly 0 even for an infinite upstream (as torch's zeros).
+    return 0.0
+
+
+def _tie_share(g: Any, x: Any, y: Any) -> Any:
+    # torch.minimum/maximum: at a tie each input gets half (nan: both get all of it).
+    return where(equal(x, y), g * 0.5, g)
+
+
+def _atan2_scale(y: Any, x: Any) -> Any:
+    # 1 / (y² + x²), and 0 at the origin: atan2'(0, 0) = 0, as PyTorch's.
+    d = y * y + x * x
+    return where(equal(d, 0.0), 0.0, div(1.0, d))
+
+
+def _atan2_y_share(g: Any, y: Any, x: Any, out: Any) -> Any:
+    # PyTorch's grouping, grad * x * (1 / (y² + x²)), so overflows are the same.
+    return g * x * _atan2_scale(y, x)
+
+
+def _atan2_x_share(g: Any, y: Any, x: Any, out: Any) -> Any:
+    return g * -y * _atan2_scale(y, x)
+
+
+def _unit_slope(x: Any) -> Any:
+    # 1 / sqrt(1 - x²), with 1 - x² as (1 - x)(1 + x): no cancellation near ±1.
+    return div(1.0, sqrt((1.0 - x) * (1.0 + x)))
 
 
 # --- the table ---------------------------------------------------------------
@@ -388,9 +628,59 @@ LEAKY_RELU = Primitive(
 ABS = Primitive("abs", abs, (Share(_abs_share),))
 SIN = Primitive("sin", sin, (lambda x, out: cos(x),))
 COS = Primitive("cos", cos, (lambda x, out: -sin(x),))
+TAN = Primitive("tan", tan, (lambda x, out: 1.0 + out * out,), domain="cos_nonzero")
+ASIN = Primitive("asin", asin, (lambda x, out: _unit_slope(x),), domain="unit")
+ACOS = Primitive("acos", acos, (lambda x, out: -_unit_slope(x),), domain="unit")
+ATAN = Primitive("atan", atan, (Share(lambda g, x, out: div(g, x * x + 1.0)),))
+ATAN2 = Primitive(  # atan2(y, x): the first input is y, as math.atan2's
+    "atan2", atan2, (Share(_atan2_y_share), Share(_atan2_x_share)), domain="nonzero"
+)
+SINH = Primitive("sinh", sinh, (lambda x, out: cosh(x),))
+COSH = Primitive("cosh", cosh, (lambda x, out: sinh(x),))
+LOG1P = Primitive(
+    "log1p", log1p, (Share(lambda g, x, out: div(g, x + 1.0)),), domain="above_minus_one"
+)
+EXPM1 = Primitive("expm1", expm1, (lambda x, out: out + 1.0,))
+# Piecewise constant: derivative 0 everywhere, the jumps included (PyTorch's convention).
+FLOOR = Primitive("floor", floor, (Share(_nothing),), domain="noninteger")
+CEIL = Primitive("ceil", ceil, (Share(_nothing),), domain="noninteger")
+ROUND = Primitive("round", rint, (Share(_nothing),), domain="off_half_integers")
+SIGN = Primitive("sign", sign, (Share(_nothing),), domain="nonzero")
+FLOORDIV = Primitive(
+    "floordiv", floor_divide, (Share(_nothing), Share(_nothing)), "//", "noninteger_quotient"
+)
+# x % y = x - y·floor(x / y): ∂/∂x = 1, ∂/∂y = -floor(x / y), as torch.remainder's.
+MOD = Primitive(
+    "mod",
+    remainder,
+    (lambda x, y, out: 1.0, lambda x, y, out: -floor_divide(x, y)),
+    "%",
+    "noninteger_quotient",
+)
+# A branch not taken passes nothing: the larger input of min, the smaller of max.
+MIN = Primitive(
+    "min",
+    minimum,
+    (
+        Share(lambda g, x, y, out: where(x > y, 0.0, _tie_share(g, x, y))),
+        Share(lambda g, x, y, out: where(x < y, 0.0, _tie_share(g, x, y))),
+    ),
+    domain="distinct",
+)
+MAX = Primitive(
+    "max",
+    maximum,
+    (
+        Share(lambda g, x, y, out: where(x < y, 0.0, _tie_share(g, x, y))),
+        Share(lambda g, x, y, out: where(x > y, 0.0, _tie_share(g, x, y))),
+    ),
+    domain="distinct",
+)
 
 PRIMITIVES: tuple[Primitive, ...] = (
     ADD, SUB, MUL, DIV, FMA, NEG, POW, EXP, LOG, SQRT,
     TANH, SIGMOID, SOFTPLUS, RELU, LEAKY_RELU, ABS, SIN, COS,
+    TAN, ASIN, ACOS, ATAN, ATAN2, SINH, COSH, LOG1P, EXPM1,
+    FLOOR, CEIL, ROUND, SIGN, FLOORDIV, MOD, MIN, MAX,
 )  # fmt: skip
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}

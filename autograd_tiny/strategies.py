@@ -70,8 +70,10 @@ def expressions(
     Draws 1 to ``max_leaves`` leaves (default: ``values(-2.0, 2.0)``, labelled
     ``x0, x1, …``), then up to ``max_ops`` ops from ``ops``, each on earlier
     nodes (so nodes are shared) or on plain-number constants.  Each input is
-    kept inside the op's ``domain``: a "positive" input below ``0.25`` becomes
-    ``e*e + 0.25``, a "nonzero" one near 0 becomes ``e ± 1``.  An op whose
+    kept inside the op's ``domain`` (``ops.Primitive``): a "positive" input
+    below ``0.25`` becomes ``e*e + 0.25``, a "nonzero" one near 0 becomes
+    ``e ± 1``, an input near a jump of floor moves by ``0.5`` (the dividend of
+    ``%`` by half the divisor), one near a tie of min the other way.  An op whose
     result or local derivative would exceed ``max_magnitude`` (or not be
     finite) is left out.  No path from a leaf to the output is longer than
     ``max_depth`` ops, guards included.  Shrinks toward fewer leaves and ops.
@@ -100,6 +102,8 @@ def _graphs(
         usable = [n for n in nodes if depth[n] < max_depth]
         operands = [_operand(draw, usable, k) for k in range(prim.arity)]
         guarded = [_guard(o, prim.domain, depth) for o in operands]
+        if prim.arity == 2:
+            _guard_jointly(guarded, prim.domain, depth)
         node = _apply(prim, guarded, depth, bound)
         if node is not None and depth[node] <= max_depth:
             node.label = f"n{len(nodes) - len(xs)}"
@@ -116,20 +120,64 @@ def _operand(draw: st.DrawFn, usable: list[Value], k: int) -> Value | float:
     return usable[-1 - draw(st.integers(0, len(usable) - 1))]
 
 
+# Where floor and ceil jump (the integers) and where round does (the integers + 1/2).
+_JUMPS = {"noninteger": 0.0, "off_half_integers": 0.5}
+
+
+def _distance_to_integers(t: float) -> float:
+    return abs(t - math.floor(t + 0.5))
+
+
 def _guard(x: Value | float, domain: str, depth: dict[Value, int]) -> Value | float:
-    """``x`` moved inside ``domain`` with a margin, by a smooth map when it must be."""
+    """``x`` moved inside ``domain`` with a margin, by a smooth map when it must be.
+
+    The maps are sums and products with constants (``x*x + 0.25``, ``x + 0.5``,
+    ``x * c``): a jump or a pole at most ``MARGIN`` away is left at least
+    ``MARGIN`` behind.
+    """
     data = float(x)
+    guarded: Value | float = x
     if domain == "positive" and data < MARGIN:
-        guarded: Value | float = x * x + MARGIN
+        guarded = x * x + MARGIN
     elif domain == "nonzero" and abs(data) < MARGIN:
         guarded = x + math.copysign(1.0, data)
-    else:
-        return x
-    if isinstance(x, Value) and isinstance(guarded, Value):
-        depth[guarded] = depth[x] + (2 if domain == "positive" else 1)
-        if domain == "positive":
-            depth[guarded.parents[0]] = depth[x] + 1
+    elif domain == "unit" and abs(data) > 1.0 - MARGIN:
+        guarded = x * (0.5 / abs(data))  # to ±0.5
+    elif domain == "above_minus_one" and data < MARGIN - 1.0:
+        guarded = x * x + (MARGIN - 1.0)
+    elif domain == "cos_nonzero" and _distance_to_integers(data / math.pi - 0.5) * math.pi < MARGIN:
+        guarded = x + math.pi / 2  # a pole becomes a zero of tan
+    elif domain in _JUMPS and _distance_to_integers(data - _JUMPS[domain]) < MARGIN:
+        guarded = x + 0.5
+    elif domain == "noninteger_quotient" and abs(data) < MARGIN:
+        guarded = x + math.copysign(1.0, data)  # the divisor; the quotient: _guard_jointly
+    _settle_depth(guarded, depth)
     return guarded
+
+
+def _guard_jointly(operands: list[Value | float], domain: str, depth: dict[Value, int]) -> None:
+    """The first operand moved off a kink or a jump that depends on both (``x = y``, ``x / y``)."""
+    x, y = operands[0], float(operands[1])
+    if domain == "distinct" and abs(float(x) - y) < MARGIN:
+        operands[0] = x + math.copysign(2.0 * MARGIN, float(x) - y)
+    elif domain == "noninteger_quotient" and _distance_to_integers(float(x) / y) < MARGIN:
+        operands[0] = x + 0.5 * operands[1]  # the quotient moves by 1/2
+    else:
+        return
+    _settle_depth(operands[0], depth)
+
+
+def _settle_depth(node: Value | float, depth: dict[Value, int]) -> None:
+    """The depth of a guard's new nodes: one more than their deepest operand's."""
+    stack = [node] if isinstance(node, Value) and node not in depth else []
+    while stack:
+        top = stack[-1]
+        missing = [p for p in top.parents if p not in depth]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        depth[top] = 1 + max((depth[p] for p in top.parents), default=-1)
 
 
 def _apply(

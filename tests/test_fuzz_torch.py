@@ -104,6 +104,16 @@ class _Softplus(torch.autograd.Function):  # type: ignore[misc]
         return _Expit.apply(x) * g
 
 
+def _sign(x: Any) -> Any:
+    # torch.sign(nan) is 0 on the CPU; ours is nan, as numpy's (DIFFERENCES["sign"]).
+    return torch.where(torch.isnan(x), x, torch.sign(x))
+
+
+def _floor_divide(x: Any, y: Any) -> Any:
+    # torch.floor_divide's values, with the zero derivative of div(rounding_mode="floor").
+    return torch.div(x, y, rounding_mode="floor")
+
+
 # Each primitive's PyTorch counterpart; a new op needs a line here.
 TORCH: dict[str, Callable[..., Any]] = {
     "add": torch.add,
@@ -124,6 +134,23 @@ TORCH: dict[str, Callable[..., Any]] = {
     "abs": torch.abs,
     "sin": torch.sin,
     "cos": torch.cos,
+    "tan": torch.tan,
+    "asin": torch.asin,
+    "acos": torch.acos,
+    "atan": torch.atan,
+    "atan2": torch.atan2,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "log1p": torch.log1p,
+    "expm1": torch.expm1,
+    "floor": torch.floor,
+    "ceil": torch.ceil,
+    "round": torch.round,
+    "sign": _sign,
+    "floordiv": _floor_divide,  # torch.floor_divide has no derivative at all
+    "mod": torch.remainder,
+    "min": torch.minimum,
+    "max": torch.maximum,
 }
 
 # Deliberate differences from PyTorch, each documented (README "Numerics", ops.py),
@@ -140,6 +167,8 @@ DIFFERENCES = {
     "the rest (0 * inf = nan). In a graph with such a node, torch's nan may be our number.",
     "leaky_relu": "the slope is an input here, differentiable, with exactly 0 share for "
     "x > 0; torch's leaky_relu takes a constant slope. The mirror uses torch.where.",
+    "sign": "sign(nan) is nan, as numpy's and IEEE-754's propagation; torch.sign(nan) is 0 "
+    "on the CPU. The mirror keeps nan with torch.where.",
     "tanh, sigmoid, softplus": "torch's derivatives 1 - tanh² and σ·(1 - σ) cancel in the "
     "tails (to an absolute error of an ulp of 1; ours, 4σ(2x)σ(-2x) and σ(x)σ(-x), stay "
     "relative), torch.sigmoid is 0 below -709.78 where σ is still subnormal, and torch's "

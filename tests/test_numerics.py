@@ -185,6 +185,23 @@ REFERENCES: dict[str, tuple[Callable[..., float], int]] = {
     "abs": (_np(np.abs), 0),
     "sin": (_np(np.sin), 2),
     "cos": (_np(np.cos), 2),
+    "tan": (_np(np.tan), 2),
+    "asin": (_np(np.arcsin), 2),
+    "acos": (_np(np.arccos), 2),
+    "atan": (_np(np.arctan), 2),
+    "atan2": (_np(np.arctan2), 2),
+    "sinh": (_np(np.sinh), 2),
+    "cosh": (_np(np.cosh), 2),
+    "log1p": (_np(np.log1p), 2),
+    "expm1": (_np(np.expm1), 2),
+    "floor": (_np(np.floor), 0),
+    "ceil": (_np(np.ceil), 0),
+    "round": (_np(np.rint), 0),
+    "sign": (_np(np.sign), 0),
+    "floordiv": (_np(np.floor_divide), 0),
+    "mod": (_np(np.remainder), 0),
+    "min": (_np(np.minimum), 0),
+    "max": (_np(np.maximum), 0),
 }
 
 

@@ -5,7 +5,9 @@ A new table entry is tested here the moment it is added: its value through the
 derivatives (``create_graph``) against finite differences of the gradient, and
 each partial rule's float path against its ``Value`` path.  Inputs are drawn
 inside the op's ``domain``, with magnitudes bounded so that differences are
-accurate and kept away from 0, where relu, abs and leaky_relu have kinks.
+accurate and kept away from 0, where relu, abs and leaky_relu have kinks, and
+off the jumps of the piecewise-constant ops (floor, round, ``%``, ``//`` …),
+the ties of min and max and the poles of tan.
 """
 
 from __future__ import annotations
@@ -30,18 +32,47 @@ PER_OP = settings(max_examples=max(10, settings().max_examples // 3))
 _MAGNITUDES = st.floats(0.25, 4.0)
 
 
+# How far a point keeps from a jump or a kink: far more than a difference's step.
+_OFF = 0.01
+
+
+def _off_integers(t: float) -> bool:
+    return abs(t - round(t)) >= _OFF
+
+
 def domain_floats(domain: str) -> st.SearchStrategy[float]:
-    """Inputs where the op is smooth: bounded, and at least 0.25 away from 0."""
+    """Inputs where the op is smooth: bounded, at least 0.25 away from 0, off jumps and poles."""
     signed = st.tuples(_MAGNITUDES, st.sampled_from((1.0, -1.0))).map(lambda t: t[0] * t[1])
-    strategies = {"positive": _MAGNITUDES, "nonzero": signed, "real": signed}
+    strategies = {
+        "positive": _MAGNITUDES,
+        "nonzero": signed,
+        "real": signed,
+        "unit": st.floats(-0.75, 0.75),
+        "above_minus_one": st.floats(-0.75, 4.0),
+        # tan's poles are the odd multiples of π/2
+        "cos_nonzero": signed.filter(lambda x: _off_integers(x / math.pi - 0.5)),
+        "noninteger": signed.filter(_off_integers),
+        "off_half_integers": signed.filter(lambda x: _off_integers(x - 0.5)),
+        "distinct": signed,  # and the joint condition of inputs()
+        "noninteger_quotient": signed,  # and the joint condition of inputs()
+    }
     if domain not in strategies:
         raise ValueError(f"unknown domain {domain!r}: teach tests/test_ops_table.py about it")
     return strategies[domain]
 
 
+# Domains that constrain the inputs together: (x, y) off the kinks and jumps.
+_JOINT: dict[str, Callable[[tuple[float, ...]], bool]] = {
+    "distinct": lambda xs: abs(xs[0] - xs[1]) >= _OFF,
+    "noninteger_quotient": lambda xs: _off_integers(xs[0] / xs[1]),
+}
+
+
 def inputs(prim: Primitive) -> st.SearchStrategy[tuple[float, ...]]:
     """One point of ``prim``'s domain: a float per operand."""
-    return st.tuples(*(domain_floats(prim.domain) for _ in range(prim.arity)))
+    points = st.tuples(*(domain_floats(prim.domain) for _ in range(prim.arity)))
+    joint = _JOINT.get(prim.domain)
+    return points if joint is None else points.filter(joint)
 
 
 def through_values(prim: Primitive, xs: tuple[float, ...]) -> list[float]:
@@ -105,6 +136,8 @@ _OPERATORS: dict[str, Callable[..., Value]] = {
     "abs": lambda x: abs(x),
     "fma": lambda x, y, z: x.fma(y, z),
     "leaky_relu": lambda x, slope: x.leaky_relu(slope.data),  # the slope is a number
+    "mod": lambda x, y: x % y,
+    "floordiv": lambda x, y: x // y,
 }
 # Operands that the Value API takes as plain numbers, folded into the node.
 _NUMBER_OPERANDS: dict[str, tuple[int, ...]] = {"leaky_relu": (1,)}

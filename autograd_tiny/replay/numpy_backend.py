@@ -59,7 +59,7 @@ NUMPY = Dialect(
     guard_true="not all_({cond})",
     guard_false="any_({cond})",
     zero="zeros_like(grad_output)",
-    reduce="reduce({grads})",
+    reduce="reduce({grads}, grad_output)",  # grad_output: the batch's shape
 )
 
 
@@ -90,8 +90,17 @@ class NumpyBackend(Backend):
         """The batch's first sample."""
         return [float(v.flat[0]) for v in values]
 
-    def _reduce(self, grads: tuple[Array, ...]) -> tuple[float, ...]:
-        return sum_over_batch(self.np, grads)
+    def _reduce(self, grads: tuple[Array, ...], like: Array) -> tuple[float, ...]:
+        # A rule may give one number for the whole batch (a constant share, such as
+        # floor's 0): it is that number for every sample, summed as the others.
+        np = self.np
+        return sum_over_batch(
+            np,
+            [
+                g if np.shape(g) == np.shape(like) else np.broadcast_to(g, np.shape(like))
+                for g in grads
+            ],
+        )
 
     def run(self, inputs: Sequence[Array], params: Sequence[Any]) -> Any:
         """The output for every sample of the batch (and the aux values, if any)."""

@@ -107,7 +107,7 @@ class Symbol:
     def __eq__(self, o: object) -> bool:  # identity on a Value: never inline it
         raise NotSymbolic("== on an operand")
 
-    # Division and powers call the table's IEEE-754 versions: Python's raise on floats.
+    # Division, powers, % and // call the table's IEEE-754 versions: Python's raise.
     def __truediv__(self, o: Any) -> Symbol:
         return self._call("div", self, o)
 
@@ -119,6 +119,18 @@ class Symbol:
 
     def __rpow__(self, o: Any) -> Symbol:
         return self._call("pow", o, self)
+
+    def __mod__(self, o: Any) -> Symbol:
+        return self._call("mod", self, o)
+
+    def __rmod__(self, o: Any) -> Symbol:
+        return self._call("mod", o, self)
+
+    def __floordiv__(self, o: Any) -> Symbol:
+        return self._call("floordiv", self, o)
+
+    def __rfloordiv__(self, o: Any) -> Symbol:
+        return self._call("floordiv", o, self)
 
     def __neg__(self) -> Symbol:
         return self._new(f"(-{self.text})")

@@ -19,6 +19,17 @@ from autograd_tiny.strategies import expressions
 
 torch = pytest.importorskip("torch")
 
+
+def _sign(x: Any) -> Any:
+    # torch.sign(nan) is 0 on the CPU; ours is nan, as numpy's (DIFFERENCES["sign"]).
+    return torch.where(torch.isnan(x), x, torch.sign(x))
+
+
+def _floor_divide(x: Any, y: Any) -> Any:
+    # torch.floor_divide's values, with the zero derivative of div(rounding_mode="floor").
+    return torch.div(x, y, rounding_mode="floor")
+
+
 # Each primitive's PyTorch counterpart; a new op needs a line here.
 TORCH: dict[str, Callable[..., Any]] = {
     "add": torch.add,
@@ -39,6 +50,23 @@ TORCH: dict[str, Callable[..., Any]] = {
     "abs": torch.abs,
     "sin": torch.sin,
     "cos": torch.cos,
+    "tan": torch.tan,
+    "asin": torch.asin,
+    "acos": torch.acos,
+    "atan": torch.atan,
+    "atan2": torch.atan2,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "log1p": torch.log1p,
+    "expm1": torch.expm1,
+    "floor": torch.floor,
+    "ceil": torch.ceil,
+    "round": torch.round,
+    "sign": _sign,
+    "floordiv": _floor_divide,  # torch.floor_divide has no derivative at all
+    "mod": torch.remainder,
+    "min": torch.minimum,
+    "max": torch.maximum,
 }
 
 
