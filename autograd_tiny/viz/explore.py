@@ -48,10 +48,10 @@ from typing import Any
 from .. import _atomic, _checks
 from ..engine import Value, topological_order
 from . import collapse
+from . import explore_steps as steps
 from .dot import to_dot
-from .labels import number
 from .render import Drawing
-from .trace import BackwardStep, BackwardTrace, ForwardStep, trace_backward
+from .trace import BackwardTrace, trace_backward
 
 __all__ = ["DEFAULT_MAX_NODES", "Explorer", "explore"]
 
@@ -160,9 +160,9 @@ def explore(
             for box, s in zip(boxes, box_svgs, strict=True)
         ],
         "boxOf": box_of,
-        "values": [_value(node, i, trace, precision) for i, node in enumerate(order)],
+        "values": [steps.value(node, i, trace, precision) for i, node in enumerate(order)],
         "start": "Start: the leaves hold their data. Next step runs the forward pass.",
-        "steps": _forward(trace, precision) + _backward(trace, precision),
+        "steps": steps.forward(trace, precision) + steps.backward(trace, precision),
         "interval": round(delay * 1000),
     }
     return Explorer(data, trace)
@@ -219,103 +219,6 @@ def _tag_texts(group: ET.Element) -> None:
         if not (text.text or "").startswith(role + " "):
             raise RuntimeError(f"unexpected text {text.text!r} in the renderer's SVG")
         text.set("data-role", role)
-
-
-def _value(node: Value, i: int, trace: BackwardTrace, precision: int) -> dict[str, str]:
-    leaf = node.primitive is None
-    return {
-        "name": trace.nodes[i].name,
-        "label": node.label,
-        "data": repr(node.data) if leaf else "",
-        "shown": number(node.data, precision) if leaf else "",
-    }
-
-
-def _forward(trace: BackwardTrace, precision: int) -> list[dict[str, Any]]:
-    steps = []
-    for k, step in enumerate(trace.forward, 1):
-        node = trace.nodes[step.node]
-        steps.append(
-            {
-                "phase": "forward",
-                "node": step.node,
-                "title": f"Forward pass, step {k} of {len(trace.forward)}: {node.name}",
-                "lines": [
-                    f"{node.name} = {node.expression} = {step.output!r}",
-                    _inputs(trace, step),
-                ],
-                "set": [[step.node, "d", repr(step.output), number(step.output, precision)]],
-            }
-        )
-    return steps
-
-
-def _inputs(trace: BackwardTrace, step: ForwardStep) -> str:
-    shown = [
-        f"{trace.nodes[o].name} = {trace.nodes[o].data!r}"
-        for o in step.inputs
-        if isinstance(o, int)
-    ]
-    return "where " + ", ".join(shown) if shown else "(numbers only)"
-
-
-def _backward(trace: BackwardTrace, precision: int) -> list[dict[str, Any]]:
-    nodes, steps = trace.nodes, []
-    for step in trace.backward:
-        node = nodes[step.node]
-        changes = [[step.node, "g", repr(step.gradient), number(step.gradient, precision)]]
-        rows = [["operand", "local derivative", "local", "× upstream", "= share", "grad so far"]]
-        targets = []
-        for passed in step.shares:
-            if passed.share is None or passed.total is None or not isinstance(passed.operand, int):
-                continue
-            operand = nodes[passed.operand]
-            waits = f" (waits for {passed.pending} more)" if passed.pending else ""
-            rows.append(
-                [
-                    operand.name,
-                    passed.formula or "",
-                    repr(passed.local),
-                    repr(step.gradient),
-                    repr(passed.share),
-                    repr(passed.total) + waits,
-                ]
-            )
-            changes.append(
-                [passed.operand, "g", repr(passed.total), number(passed.total, precision)]
-            )
-            targets.append(passed.operand)
-        steps.append(
-            {
-                "phase": "backward",
-                "node": step.node,
-                "title": (
-                    f"Backward pass, step {step.index + 1} of {len(trace.backward)}: "
-                    f"{node.name} = {node.expression}"
-                ),
-                "lines": [_received(trace, step), _waiting(trace, step.index)],
-                "rows": rows if len(rows) > 1 else [],
-                "set": changes,
-                "targets": targets,
-            }
-        )
-    return steps
-
-
-def _received(trace: BackwardTrace, step: BackwardStep) -> str:
-    name = trace.nodes[step.node].name
-    if not step.received:
-        return f"{name}.grad = {step.gradient!r} (the output: backward starts with grad_output)"
-    parts = [f"{r.share!r} from {trace.nodes[r.consumer].name}" for r in step.received]
-    return f"{name}.grad = {step.gradient!r}, complete: " + " + ".join(parts)
-
-
-def _waiting(trace: BackwardTrace, index: int) -> str:
-    waiting = trace.waiting_after(index)
-    if not waiting:
-        return "no node is waiting for more shares"
-    shown = [f"{trace.nodes[i].name} ({n} more)" for i, n in sorted(waiting.items())]
-    return "still waiting for consumers: " + ", ".join(shown)
 
 
 def _asset(name: str) -> str:

@@ -16,7 +16,7 @@
  *
  * Every value's element carries data-node (its index), data-label, data-data and data-grad:
  * the exact repr of the float shown at the current position, "" while not yet computed
- * (data) or while no share has arrived (grad).  Two stepers on one page share nothing:
+ * (data) or while no share has arrived (grad).  Two steppers on one page share nothing:
  * every lookup is inside `element`, and keys are heard only while the stepper has focus.
  */
 function mountStepper(element, data) {
