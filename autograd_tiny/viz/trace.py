@@ -134,7 +134,11 @@ class BackwardStep:
 
 @dataclass(frozen=True, slots=True)
 class LeafGradient:
-    """A leaf's gradient once the pass is over: ``grad_output · ∂root/∂leaf``."""
+    """A leaf's gradient once the pass is over: ``grad_output · ∂root/∂leaf``.
+
+    It is the number ``backward()`` adds into ``.grad`` (so a ``-0.0`` here is
+    ``0.0`` in a ``.grad`` that was zero).
+    """
 
     node: int
     grad: float
@@ -198,7 +202,7 @@ def trace_backward(root: Value, grad_output: float = 1.0) -> BackwardTrace:
     ``Value`` that requires no grad (no graph was recorded).  Graphs of any
     depth: nothing here recurses.
     """
-    _check_root(root, "trace_backward")
+    check_root(root, "trace_backward")
     grad = as_float(grad_output, "trace_backward(grad_output=...)")
     order = topological_order(root, trainable_only=False)
     index = {node: i for i, node in enumerate(order)}
@@ -219,7 +223,7 @@ def trace_backward(root: Value, grad_output: float = 1.0) -> BackwardTrace:
     )
 
 
-def _check_root(root: Any, caller: str) -> None:
+def check_root(root: Any, caller: str) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"{caller} takes a Value, got {type(root).__name__}: {root!r}")
     if not root.requires_grad:
@@ -364,11 +368,27 @@ def _derivative(
     rule: Callable[..., Any], me: TraceNode, nodes: tuple[TraceNode, ...]
 ) -> str | None:
     """The rule evaluated on the operands' names (numbers stay numbers), or ``None``."""
+    pattern = tuple(None if type(o) is int else repr(o) for o in me.operands)
+    template = _derivative_template(rule, pattern)
+    if template is None:
+        return None
+    names = [nodes[o].name if type(o) is int else "" for o in me.operands]
+    return template.format(*names, out=me.name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _derivative_template(rule: Callable[..., Any], pattern: tuple[str | None, ...]) -> str | None:
+    """The rule on symbols ``{0}``, ``{1}``… and ``{out}``, folded numbers as they are.
+
+    ``pattern`` holds ``None`` for a node operand, else the folded number's
+    ``repr`` (so ``0.0`` and ``-0.0`` differ).  ``None`` when a symbol cannot
+    follow the rule (it branches on a number in Python).
+    """
     symbol = _readable_symbol()
-    args = [symbol(nodes[o].name) if type(o) is int else o for o in me.operands]
+    args = [symbol(f"{{{k}}}") if text is None else float(text) for k, text in enumerate(pattern)]
     try:
-        result = rule(*args, symbol(me.name))
-    except Exception:  # a rule that branches on a number in Python cannot be written out
+        result = rule(*args, symbol("{out}"))
+    except Exception:  # a rule a symbol cannot follow is shown by its number alone
         return None
     if isinstance(result, bool | int | float):
         return _number_text(float(result)).strip("()")
