@@ -33,7 +33,6 @@ __all__ = [
     "as_float",
     "backpropagate",
     "topological_order",
-    "user_attributes",
 ]
 
 _new = object.__new__
