@@ -19,11 +19,11 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-SVG, PNG = "image/svg+xml", "image/png"
+SVG, PNG, HTML = "image/svg+xml", "image/png", "text/html"
 WIDGET = "application/vnd.jupyter.widget-view+json"  # a tqdm bar in a notebook
 
 # The pictures each notebook must show: graphs drawn by draw_dot are SVG,
-# matplotlib plots are PNG.
+# matplotlib plots are PNG, the explorers are HTML pages.
 PICTURES: dict[str, set[str]] = {
     "01_values_and_graphs": {SVG},
     "02_error_surface": {PNG},
@@ -32,6 +32,7 @@ PICTURES: dict[str, set[str]] = {
     "05_learning_modes": {PNG},
     "06_moons_classifier": {PNG},
     "07_property_testing": {SVG},
+    "08_watching_backprop": {HTML},
 }
 CELL_TIMEOUT = 240  # seconds; generous because CI machines are small and shared
 
@@ -100,3 +101,29 @@ def test_notebook_runs_and_shows_its_pictures(name: str) -> None:
             f"{name}, code cell {number}: committed outputs {sorted(_kinds(before))}, "
             f"a fresh run shows {sorted(_kinds(after))}; run python notebooks/run_all.py"
         )
+
+
+# The article's sections, named as headings where the notebooks retell them.
+ARTICLE_HEADINGS: dict[str, list[str]] = {
+    "02_error_surface": ["Limits of backpropagation: slow convergence"],
+    "03_derivation": ["The two phases", "Limits of backpropagation: vanishing gradients"],
+    "05_learning_modes": [
+        "Limits of backpropagation: local minima across seeds",
+        "Limits of backpropagation: input scaling",
+    ],
+    "08_watching_backprop": ["The two phases", "Limits of backpropagation: vanishing gradients"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLE_HEADINGS))
+def test_the_articles_sections_are_headings(name: str) -> None:
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    headings = [
+        line.lstrip("#").strip()
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("#")
+    ]
+    for wanted in ARTICLE_HEADINGS[name]:
+        assert any(h.startswith(wanted) for h in headings), (wanted, headings)
