@@ -577,8 +577,9 @@ def _atan2_x_share(g: Any, y: Any, x: Any, out: Any) -> Any:
 
 
 def _unit_slope(x: Any) -> Any:
-    # 1 / sqrt(1 - x²), with 1 - x² as (1 - x)(1 + x): no cancellation near ±1.
-    return div(1.0, sqrt((1.0 - x) * (1.0 + x)))
+    # 1 / sqrt(1 - x²) as PyTorch's (its rsqrt): (1 - x)(1 + x) would cancel less near ±1,
+    # but its derivative adds two terms, which an infinite upstream turns into inf - inf.
+    return div(1.0, sqrt(1.0 - x * x))
 
 
 # --- the table ---------------------------------------------------------------

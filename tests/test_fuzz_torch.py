@@ -106,7 +106,8 @@ class _Softplus(torch.autograd.Function):  # type: ignore[misc]
 
 def _sign(x: Any) -> Any:
     # torch.sign(nan) is 0 on the CPU; ours is nan, as numpy's (DIFFERENCES["sign"]).
-    return torch.where(torch.isnan(x), x, torch.sign(x))
+    # nan from a detached x, so the derivative stays torch.sign's 0 there too
+    return torch.sign(x) + torch.where(torch.isnan(x), x.detach(), 0.0)
 
 
 def _floor_divide(x: Any, y: Any) -> Any:
@@ -168,7 +169,7 @@ DIFFERENCES = {
     "leaky_relu": "the slope is an input here, differentiable, with exactly 0 share for "
     "x > 0; torch's leaky_relu takes a constant slope. The mirror uses torch.where.",
     "sign": "sign(nan) is nan, as numpy's and IEEE-754's propagation; torch.sign(nan) is 0 "
-    "on the CPU. The mirror keeps nan with torch.where.",
+    "on the CPU. The mirror adds a detached nan there.",
     "tanh, sigmoid, softplus": "torch's derivatives 1 - tanh² and σ·(1 - σ) cancel in the "
     "tails (to an absolute error of an ulp of 1; ours, 4σ(2x)σ(-2x) and σ(x)σ(-x), stay "
     "relative), torch.sigmoid is 0 below -709.78 where σ is still subnormal, and torch's "
