@@ -12,6 +12,7 @@ import pytest
 from _planting import planted
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_ops_table import inputs as domain_inputs
 
 from autograd_tiny import Value, apply, gradients
 from autograd_tiny.ops import PRIMITIVES, Primitive
@@ -47,9 +48,8 @@ def test_random_graphs_second_derivatives_match_finite_differences(expr: Any) ->
 def graphs_using(draw: st.DrawFn, prim: Primitive, max_ops: int) -> tuple[Value, list[Value]]:
     """A random expression plus ``prim`` on fresh leaves inside its domain, off its kinks."""
     out, leaves = draw(expressions(max_leaves=2, max_ops=max_ops))
-    size = st.floats(0.3, 2.0)
-    sign = st.just(1.0) if prim.domain == "positive" else st.sampled_from([1.0, -1.0])
-    ys = [Value(draw(size) * draw(sign), label=f"y{k}") for k in range(prim.arity)]
+    # inside the op's domain, off its kinks, jumps, ties and poles: the table's test inputs
+    ys = [Value(y, label=f"y{k}") for k, y in enumerate(draw(domain_inputs(prim)))]
     return out + apply(prim, *ys), [*leaves, *ys]
 
 
