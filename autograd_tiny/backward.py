@@ -217,7 +217,7 @@ def _chain_rule(
         # once per node, and so ((g,) + inputs), for a call f(g, *inputs) is slower.
         rules, vjps = prim.chain
         args = (upstream,) + inputs if vjps else inputs  # noqa: RUF005
-        for operand, rule in zip(operands, rules):  # noqa: B905
+        for operand, rule, form in zip(operands, rules, prim.forms):  # noqa: B905
             if type(operand) is value_type and operand.requires_grad:
                 if slow:
                     if check:
@@ -230,8 +230,12 @@ def _chain_rule(
                         )
                 elif vjps:
                     contribution = rule(*args)
-                else:
+                elif form is None:
                     contribution = rule(*args) * upstream
+                elif isinstance(form, float):  # a constant rule (add's 1.0): no call
+                    contribution = form * upstream
+                else:  # a rule that is one of its arguments (mul's y): no call
+                    contribution = inputs[form] * upstream
                 previous = operand._upstream
                 operand._upstream = contribution if previous is None else previous + contribution
                 if operand._prim is None:  # a leaf passes nothing on: no need to schedule it

@@ -109,7 +109,11 @@ class Primitive:
     rule's form (a plain partial times the upstream), so that the backward pass
     calls one form per node; it is empty for an op of plain partials only.
     ``chain`` is what the backward pass reads once per node: ``(vjps, True)``,
-    or ``(partials, False)``.
+    or ``(partials, False)``.  ``forms`` marks, for an op of this table with
+    plain partials, each rule that is a constant (a float: add's ``1.0``) or one
+    of its arguments (an index: mul's ``y``), which the backward pass applies
+    without a call; ``None`` for any other rule, and for every rule of a
+    user's primitive (its rules are called only by the backward pass).
     """
 
     name: str
@@ -122,6 +126,7 @@ class Primitive:
     chain: tuple[tuple[Callable[..., Any], ...], bool] = field(
         init=False, repr=False, compare=False
     )
+    forms: tuple[float | int | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arity", len(self.partials))
@@ -130,6 +135,7 @@ class Primitive:
             vjps = tuple(p.vjp if isinstance(p, Share) else _times(p) for p in self.partials)
         object.__setattr__(self, "vjps", vjps)
         object.__setattr__(self, "chain", (vjps, True) if vjps else (self.partials, False))
+        object.__setattr__(self, "forms", (None,) * self.arity)  # the table's: see _call_free
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}/{self.arity}>"
@@ -151,6 +157,36 @@ class Share:
 
     def __call__(self, *inputs_and_out: Any) -> Any:
         return self.vjp(1.0, *inputs_and_out)
+
+
+class _Probe:
+    """An argument that a rule can only return, not compute with (see ``_form``)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _form(partial: Callable[..., Any], arity: int) -> float | int | None:
+    """A plain rule that is a constant or one of its arguments, found by calling it on probes.
+
+    Such a rule needs no call in the backward pass: the share is the constant,
+    or the argument at that index (``arity`` is the output), times the upstream.
+    ``None`` for any other rule.
+
+    >>> _form(lambda x, y, out: -1.0, 2), _form(lambda x, y, out: y, 2), _form(EXP.partials[0], 1)
+    (-1.0, 1, 1)
+    >>> _form(lambda x, y, out: -div(out, y), 2) is None
+    True
+    """
+    try:
+        result = partial(*(_Probe(i) for i in range(arity + 1)))
+    except Exception:  # the rule computes with its arguments
+        return None
+    if type(result) is float:
+        return result
+    return result.index if type(result) is _Probe else None
 
 
 def _times(partial: Callable[..., Any]) -> Callable[..., Any]:
@@ -685,3 +721,13 @@ PRIMITIVES: tuple[Primitive, ...] = (
     FLOOR, CEIL, ROUND, SIGN, FLOORDIV, MOD, MIN, MAX,
 )  # fmt: skip
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
+
+
+def _call_free(prim: Primitive) -> None:
+    """Find the table's rules that the backward pass may apply without a call."""
+    if not prim.vjps:
+        object.__setattr__(prim, "forms", tuple(_form(p, prim.arity) for p in prim.partials))
+
+
+for _prim in PRIMITIVES:
+    _call_free(_prim)

@@ -10,9 +10,11 @@ import threading
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd_tiny import Value, apply, detect_anomaly, gradients
-from autograd_tiny.ops import Primitive
+from autograd_tiny.ops import BY_NAME, Primitive
 
 
 def test_passes_in_many_threads_over_shared_nodes_agree() -> None:
@@ -83,3 +85,25 @@ def test_a_pass_stopped_by_a_raising_rule_leaves_the_graph_usable() -> None:
     z.backward()
     assert (x.grad, w.grad) == (3 * w.data, 3 * x.data)
     assert [g.data for g in gradients(z, [x, w])] == [x.grad, w.grad]
+
+
+CALL_FREE = [p for p in BY_NAME.values() if any(f is not None for f in p.forms)]
+
+
+@pytest.mark.parametrize("prim", CALL_FREE, ids=lambda p: p.name)
+@given(data=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=4, max_size=4))
+def test_a_rule_applied_without_a_call_is_the_rule(prim: Primitive, data: list[float]) -> None:
+    inputs = data[: prim.arity]
+    args = (*inputs, prim.forward(*inputs))
+    for rule, form in zip(prim.partials, prim.forms, strict=True):
+        if form is not None:
+            expected = rule(*args)
+            got = form if isinstance(form, float) else args[form]
+            assert got == expected or (got != got and expected != expected)
+
+
+def test_the_table_finds_its_call_free_rules_and_never_calls_a_users() -> None:
+    assert {p.name for p in CALL_FREE} >= {"add", "sub", "mul", "fma", "neg", "exp"}
+    calls: list[tuple[Any, ...]] = []
+    mine = Primitive("mine", lambda x: x, (lambda x, out: calls.append((x, out)) or 1.0,))
+    assert calls == [] and mine.forms == (None,)
