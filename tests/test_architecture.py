@@ -25,7 +25,7 @@ CORE_RANK = {
     "engine": 3,
     "functional": 4,
 }
-OUTER_LAYERS = ("nn", "train", "replay", "viz", "testing", "cli")
+OUTER_LAYERS = ("nn", "train", "replay", "viz", "testing", "micrograd", "cli")
 
 
 def module_name(path: Path, root: Path = PACKAGE) -> str:
