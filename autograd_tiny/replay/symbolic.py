@@ -22,10 +22,11 @@ from typing import Any
 
 from ..ops import BY_NAME
 
-__all__ = ["Symbol", "inline", "PYTHON_WHERE", "NUMPY_WHERE"]
+__all__ = ["Symbol", "inline", "PYTHON_WHERE", "NUMPY_WHERE", "JS_WHERE"]
 
 PYTHON_WHERE = "({a} if {cond} else {b})"  # only the branch taken is evaluated
 NUMPY_WHERE = "where({cond}, {a}, {b})"
+JS_WHERE = "({cond} ? {a} : {b})"  # JavaScript's conditional: only the branch taken, too
 
 
 class NotSymbolic(TypeError):

@@ -9,10 +9,15 @@ plane with the data, the loss curve with the epoch marked, and one sample's
 loss graph with every node's data and gradient.  Clicking in the plane picks
 the data point nearest to the click as that sample.
 
-The page evaluates the sample's graph itself, from its shape traced here with
-the engine (see ``viz.training_graph``), the epoch's weights and the sample:
-its numbers are those of ``backward()`` on the same graph (the tests compare
-them in a real browser).  The page makes no request to any host.
+The page evaluates the sample's graph itself, from the epoch's weights and the
+sample, with nothing about derivatives written by hand in JavaScript: the
+graph's shape and the engine's backward schedule over it are traced here with
+the engine (``viz.training_graph``), and each op's forward and shares are the
+table's rules written in JavaScript (``viz.js_rules``), calling a small
+runtime of IEEE-754 functions.  An op the page cannot evaluate so is a
+``ValueError`` naming it.  Its numbers are those of ``backward()`` on the same
+graph (the tests compare them in a real browser).  The page makes no request
+to any host.
 
 >>> from autograd_tiny import datasets, losses, nn, optim
 >>> from autograd_tiny.train import fit
@@ -43,8 +48,9 @@ from .. import _checks, losses
 from ..engine import Value
 from ..modes import no_grad
 from ..train.fit import History
+from .js_rules import js_ops, runtime_source
 from .labels import names_of
-from .training_graph import graph_data, number, trace_program
+from .training_graph import Schedule, Template, graph_data, number, primitives_of, trace_program
 
 __all__ = ["TrainingRecorder", "TrainingExplorer", "MAX_SNAPSHOTS", "MAX_CURVE"]
 
@@ -110,6 +116,8 @@ class TrainingRecorder:
         ``resolution`` is the boundary's grid (cells per side, 2 to 200);
         at most ``max_points`` data points are shown (evenly spaced through
         ``X``); a sample's graph of more than ``max_nodes`` values is left out.
+        ``ValueError`` if the graph has an op the page cannot evaluate (a rule
+        that cannot be written in JavaScript, see ``viz.js_rules``).
         """
         if not isinstance(history, History):
             raise TypeError(f"history must be fit's History, got {type(history).__name__}")
@@ -122,11 +130,13 @@ class TrainingRecorder:
             snapshots.append((history.epochs, self._weights()))
         final = self._weights()
         try:
-            data = _page_data(self, history, snapshots, resolution, max_points, max_nodes)
+            data, templates = _page_data(
+                self, history, snapshots, resolution, max_points, max_nodes
+            )
         finally:
             for p, w in zip(self.model.parameters(), final, strict=True):
                 p.data = w
-        return TrainingExplorer(data)
+        return TrainingExplorer(data, js_ops(primitives_of(templates)) if templates else "")
 
 
 def _plane_data(X: Any, y: Any) -> tuple[list[list[float]], list[Any], list[Any]]:
@@ -171,7 +181,8 @@ def _page_data(
     resolution: int,
     max_points: int,
     max_nodes: int,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[Template]]:
+    """The page's data, and the graph's templates (none if it is left out)."""
     X, y, labels = recorder.X, recorder.y, recorder.labels
     n = len(X)
     m = min(n, max_points)
@@ -183,6 +194,7 @@ def _page_data(
     params = recorder.model.parameters()
     names = list(names_of(None, recorder.model).values())
     classify, rows, traced = _classifier(recorder), [], []
+    schedules: dict[Template, Schedule] = {}
     trace = not _too_large(recorder, X[shown[0]], params, names, max_nodes)
     for epoch, weights in snapshots:
         for p, w in zip(params, weights, strict=True):
@@ -198,8 +210,10 @@ def _page_data(
             "weights": [number(w) for w in weights] if trace else [],
         })  # fmt: skip
         if trace:
-            traced.append([_trace(recorder, X[i], y[i], params, names) for i in shown])
-    return {
+            traced.append([
+                _trace(recorder, X[i], y[i], params, names, schedules) for i in shown
+            ])  # fmt: skip
+    data = {
         "points": [X[i] for i in shown],
         "indices": shown,
         "classes": [labels.index(y[i]) for i in shown],
@@ -208,15 +222,24 @@ def _page_data(
         "resolution": resolution,
         "curve": _curve(history, [epoch for epoch, _ in snapshots]),
         "snapshots": rows,
-        "graph": graph_data(traced) if trace else None,
+        "graph": graph_data(traced, schedules) if trace else None,
         "max_nodes": max_nodes,
     }
+    return data, list(schedules)
 
 
 def _trace(
-    recorder: TrainingRecorder, x: list[float], t: Any, params: list[Value], names: list[str]
+    recorder: TrainingRecorder,
+    x: list[float],
+    t: Any,
+    params: list[Value],
+    names: list[str],
+    schedules: dict[Template, Schedule] | None = None,
 ) -> Any:
-    return trace_program(lambda xs: recorder.loss(recorder.model(xs), t), x, params, names)
+    def loss_of(xs: list[Value]) -> Value:
+        return recorder.loss(recorder.model(xs), t)
+
+    return trace_program(loss_of, x, params, names, schedules)
 
 
 def _too_large(
@@ -242,11 +265,22 @@ def _curve(history: History, marked: list[int]) -> dict[str, list[Any]]:
     }
 
 
-class TrainingExplorer:
-    """The training explorer's page: ``to_html()``, ``save_html(path)``, inline in Jupyter."""
+def page_script(ops: str) -> str:
+    """The page's JavaScript: the runtime and ``ops`` (if any), then the explorer itself."""
+    assets = importlib.resources.files(__package__ or "autograd_tiny.viz") / "assets"
+    script = (assets / "training_explorer.js").read_text(encoding="utf-8")
+    return runtime_source() + ops + script if ops else script
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
+
+class TrainingExplorer:
+    """The training explorer's page: ``to_html()``, ``save_html(path)``, inline in Jupyter.
+
+    ``data`` is what the page embeds as JSON; ``ops`` the JavaScript of the
+    graph's ops (``viz.js_rules.js_ops``), empty when the page has no graph.
+    """
+
+    def __init__(self, data: dict[str, Any], ops: str = "") -> None:
+        self.data, self.ops = data, ops
 
     @property
     def epochs(self) -> list[int]:
@@ -256,7 +290,7 @@ class TrainingExplorer:
     def to_html(self) -> str:
         """The whole page: one HTML file, its script, style and data inside it."""
         assets = importlib.resources.files(__package__ or "autograd_tiny.viz") / "assets"
-        script = (assets / "training_explorer.js").read_text(encoding="utf-8")
+        script = page_script(self.ops)
         style = (assets / "training_explorer.css").read_text(encoding="utf-8")
         payload = json.dumps(self.data, allow_nan=False, separators=(",", ":"))
         payload = payload.replace("<", "\\u003c")  # no "</script>" can end the data early

@@ -3,25 +3,34 @@
 Storing every node's data and gradient for every (epoch, sample) pair would
 make a page of megabytes (the default command's network has 214 nodes per
 sample).  Instead the page holds the graph's *shape* once, as a ``Template``:
-each node is an input, a parameter, a constant or an op of ``ops.BY_NAME``
-applied to earlier nodes and constants, in the engine's topological order.
-The page evaluates it forward and backward in JavaScript with the same
-formulas as the table, in the same order as ``backward()``, from the
-sample's inputs, the epoch's weights and the constants.
+each node is an input, a parameter, a constant or an op of the table applied
+to earlier nodes and constants, in the engine's topological order.  With it
+goes the template's *schedule*, the engine's own backward pass over that
+shape, recorded as data (``backward.backpropagate``'s observer): the nodes in
+the order the pass takes them, each with the positions of the operands it
+passes a share to.  That order depends only on the shape, so it is recorded
+once per template.  The page runs the forward of each op and then the
+schedule, straight-line, adding each share into its operand's gradient in
+the engine's order; the ops' forwards and shares are the table's rules
+written in JavaScript (``viz.js_rules``).  The page itself holds no chain rule.
 
 A loss may fold sample-dependent numbers into its graph (the target, or the
 largest logit by which ``cross_entropy`` shifts), and may build differently
 shaped graphs for different samples (``cross_entropy`` picks the target's
-logit): ``programs`` finds the templates and, for each one, which constants
+logit): ``graph_data`` finds the templates and, for each one, which constants
 vary; those are kept per sample, or per (epoch, sample) when they vary with
 the weights too.
 
 >>> from autograd_tiny import Value
 >>> w = Value(0.5)
->>> template, constants = trace_program(lambda x: (w * x[0] + 2.0).tanh(), [1.5], [w], ["w"])
+>>> schedules = {}
+>>> template, constants = trace_program(
+...     lambda x: (w * x[0] + 2.0).tanh(), [1.5], [w], ["w"], schedules)
 >>> template.nodes, constants
-((('input', 0, 'x[0]'), ('param', 0, 'w'), ('mul', (1, 0), ''), ('add', (2, -1), ''), \
+((('param', 0, 'w'), ('input', 0, 'x[0]'), ('mul', (0, 1), ''), ('add', (2, -1), ''), \
 ('tanh', (3,), '')), [2.0])
+>>> schedules[template]  # tanh passes to its operand 0, add to 0 (2.0 is folded), mul to 0 and 1
+((4, 0), (3, 0), (2, 0, 1))
 """
 
 from __future__ import annotations
@@ -31,22 +40,30 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..backward import topological_order
+from ..backward import backpropagate, topological_order
 from ..engine import Value
+from ..ops import Primitive
 
-__all__ = ["Template", "trace_program", "number"]
+__all__ = ["Template", "Schedule", "trace_program", "graph_data", "primitives_of", "number"]
 
 #: A node: ``("input", j, name)``, ``("param", k, name)``, ``("const", c, "")`` (a leaf
 #: that needs no gradient, its value the c-th constant), or ``(op, operands, label)``
 #: where an operand is a node's index, or ``-1 - c`` for the c-th constant.
 Node = tuple[Any, ...]
+#: The engine's backward pass over a template: per node it takes, in its order,
+#: ``(node, position, position, …)``, the operands it passes a share to.
+Schedule = tuple[tuple[int, ...], ...]
 
 
 @dataclass(frozen=True)
 class Template:
-    """The shape of one sample's loss graph: its nodes, in the engine's topological order."""
+    """The shape of one sample's loss graph: its nodes, in the engine's topological order.
+
+    ``primitives`` are its ops' entries (of the table, or a user's), each once.
+    """
 
     nodes: tuple[Node, ...]
+    primitives: tuple[Primitive, ...] = ()
 
     def to_json(self) -> list[list[Any]]:
         """The nodes as JSON lists."""
@@ -70,12 +87,14 @@ def trace_program(
     x: Sequence[float],
     params: Sequence[Value],
     names: Sequence[str],
+    schedules: dict[Template, Schedule] | None = None,
 ) -> tuple[Template, list[float]]:
     """The template of ``loss_of(inputs)`` for the sample ``x``, and its constants.
 
     The inputs are fresh leaves named ``x[0]``, ``x[1]``…, so the graph's shape
     does not depend on their values; ``params`` are found by identity and named
-    by ``names``.
+    by ``names``.  A template not yet in ``schedules`` gets its schedule there,
+    recorded from the engine's backward pass over this graph (no ``.grad`` changes).
     """
     inputs = [Value(v, label=f"x[{j}]") for j, v in enumerate(x)]
     root = loss_of(inputs)
@@ -87,6 +106,7 @@ def trace_program(
     index = {id(node): i for i, node in enumerate(order)}
     nodes: list[Node] = []
     constants: list[float] = []
+    primitives: dict[str, Primitive] = {}
 
     def constant(value: float) -> int:
         constants.append(value)
@@ -94,6 +114,7 @@ def trace_program(
 
     for node in order:
         if node.primitive is not None:
+            _add_primitive(primitives, node.primitive)
             refs = tuple(
                 index[id(o)] if type(o) is Value else constant(float(o)) for o in node.operands
             )
@@ -103,21 +124,70 @@ def trace_program(
         else:  # a constant leaf, e.g. a target made a Value(requires_grad=False)
             nodes.append(("const", -1 - len(constants), node.label))
             constants.append(node.data)
-    return Template(tuple(nodes)), constants
+    template = Template(tuple(nodes), tuple(primitives.values()))
+    if schedules is not None and template not in schedules:
+        schedules[template] = _schedule(root, index)
+    return template, constants
 
 
-def graph_data(traced: Sequence[Sequence[tuple[Template, list[float]]]]) -> dict[str, Any]:
+def _add_primitive(primitives: dict[str, Primitive], prim: Primitive) -> None:
+    known = primitives.setdefault(prim.name, prim)
+    if known is not prim:
+        raise ValueError(
+            f"two different ops are named {prim.name!r} in the loss's graph; "
+            "the training explorer tells ops apart by name: rename one"
+        )
+
+
+class _Scheduler:
+    """``backward.BackwardObserver``: the nodes the pass takes, and where each passes shares."""
+
+    def __init__(self, index: dict[int, int]) -> None:
+        self.index = index
+        self.steps: list[list[int]] = []
+
+    def on_node(self, node: Value, gradient: Any) -> None:
+        self.steps.append([self.index[id(node)]])
+
+    def on_share(
+        self, node: Value, position: int, operand: Value, share: Any, pending: int | None
+    ) -> None:
+        self.steps[-1].append(position)
+
+
+def _schedule(root: Value, index: dict[int, int]) -> Schedule:
+    """The engine's backward pass over ``root``'s graph, as the steps it takes."""
+    scheduler = _Scheduler(index)
+    backpropagate(root, 1.0, False, observer=scheduler)
+    return tuple(tuple(step) for step in scheduler.steps)
+
+
+def primitives_of(templates: Sequence[Template]) -> list[Primitive]:
+    """Every op of the templates, each once (``ValueError`` if two share a name)."""
+    primitives: dict[str, Primitive] = {}
+    for template in templates:
+        for prim in template.primitives:
+            _add_primitive(primitives, prim)
+    return list(primitives.values())
+
+
+def graph_data(
+    traced: Sequence[Sequence[tuple[Template, list[float]]]],
+    schedules: dict[Template, Schedule],
+) -> dict[str, Any]:
     """The page's graph data from ``traced[s][i]``, snapshot ``s``'s trace of sample ``i``.
 
-    Returns ``{"templates": [...], "template_of": [t per sample], "constants": [...]}``
-    where ``constants[t]`` lists template ``t``'s constants, ``None`` where they
+    Returns ``{"templates": [...], "schedules": [...], "template_of": [t per sample],
+    "constants": [...]}`` where ``schedules[t]`` is template ``t``'s (from
+    ``schedules``) and ``constants[t]`` lists its constants, ``None`` where they
     vary; and ``"per_sample"`` (varying constants by sample, when they do not
     depend on the epoch) or ``"per_snapshot"`` (by snapshot, then sample).
     A sample's shape must not change with the weights (``ValueError`` if it does).
 
     >>> t = Template((("input", 0, "x[0]"), ("mul", (0, -1), "")))
-    >>> graph_data([[(t, [2.0]), (t, [3.0])], [(t, [2.0]), (t, [3.0])]])["per_sample"]
-    [[2.0], [3.0]]
+    >>> data = graph_data([[(t, [2.0]), (t, [3.0])], [(t, [2.0]), (t, [3.0])]], {t: ((1, 0),)})
+    >>> data["per_sample"], data["schedules"]
+    ([[2.0], [3.0]], [[[1, 0]]])
     """
     templates: dict[Template, int] = {}
     template_of = [templates.setdefault(t, len(templates)) for t, _ in traced[0]]
@@ -142,6 +212,7 @@ def graph_data(traced: Sequence[Sequence[tuple[Template, list[float]]]]) -> dict
     ]
     data: dict[str, Any] = {
         "templates": [t.to_json() for t in templates],
+        "schedules": [[list(step) for step in schedules[t]] for t in templates],
         "template_of": template_of,
         "constants": [[None if f is None else number(f) for f in c] for c in fixed],
     }

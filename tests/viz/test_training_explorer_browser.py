@@ -127,7 +127,7 @@ def test_every_sample_at_every_epoch_evaluates_to_the_engines_numbers(page, tmp_
             let j = 0;
             const consts = c.map((x) => trainingNumber(x === null ? v[j++] : x));
             const w = snap.weights.map(trainingNumber);
-            const r = evaluateTrainingGraph(g.templates[t], consts, p, w);
+            const r = evaluateTrainingGraph(g.templates[t], g.schedules[t], consts, p, w);
             return JSON.stringify([r.data, r.grad]);
         }))""",
         data,

@@ -3,105 +3,45 @@
  *   mountTrainingExplorer(element, data)   data: what autograd_tiny.viz.TrainingExplorer embeds
  *   returns { show(snapshot), pick(index), evaluate(snapshot, index) }
  *
- * The sample's graph is evaluated here from its template (viz/training_graph.py): the forward
- * of each op and its share of the gradient follow autograd_tiny/ops.py formula by formula, and
- * the backward pass visits nodes in the engine's order (consumers counted, a stack of ready
- * nodes), so the numbers are those of backward().  No request leaves the page.
+ * The sample's graph is evaluated here from what viz/training_graph.py traced with the engine:
+ * its template (the graph's shape) and its schedule (the engine's own backward pass over that
+ * shape: the nodes in the order it takes them, each with the operands it passes a share to).
+ * Each op's forward and shares are TRAINING_OPS, the rules of autograd_tiny/ops.py written in
+ * JavaScript by viz/js_rules.py (calling TRAINING_RUNTIME, assets/training_runtime.js); the
+ * page puts both before this file.  Nothing here knows a derivative or the chain rule: the
+ * schedule is run straight through, so the numbers are those of backward().  No request
+ * leaves the page.
  */
-var TRAINING_OPS = (function () {
-  "use strict";
-  function sig(x) { if (x >= 0) return 1 / (1 + Math.exp(-x)); var e = Math.exp(x); return e / (1 + e); }
-  function flog(x) { return x > 0 ? Math.log(x) : (x === 0 ? -Infinity : NaN); }
-  function fpow(x, y) {
-    if (x > -Infinity && x < 0 && isFinite(y) && !Number.isInteger(y)) return NaN;
-    return Math.pow(x, y);
-  }
-  function fin(f) { return function (x) { return isFinite(x) ? f(x) : NaN; }; }
-  // Each op: f(inputs) and share[k](g, inputs..., out), the k-th input's share of g.
-  return {
-    add: { f: function (x, y) { return x + y; }, share: [
-      function (g) { return 1 * g; }, function (g) { return 1 * g; }] },
-    sub: { f: function (x, y) { return x - y; }, share: [
-      function (g) { return 1 * g; }, function (g) { return -1 * g; }] },
-    mul: { f: function (x, y) { return x * y; }, share: [
-      function (g, x, y) { return y * g; }, function (g, x) { return x * g; }] },
-    div: { f: function (x, y) { return x / y; }, share: [
-      function (g, x, y) { return g / y; }, function (g, x, y, out) { return -(out / y) * g; }] },
-    fma: { f: function (x, y, z) { return x * y + z; }, share: [
-      function (g, x, y) { return y * g; }, function (g, x) { return x * g; },
-      function (g) { return 1 * g; }] },
-    neg: { f: function (x) { return -x; }, share: [function (g) { return -1 * g; }] },
-    pow: { f: fpow, share: [
-      function (g, x, y) { return y === 0 ? 0 : y * fpow(x, y - 1) * g; },
-      function (g, x, y, out) { return x === 0 && y >= 0 ? 0 : out * flog(x) * g; }] },
-    exp: { f: Math.exp, share: [function (g, x, out) { return out * g; }] },
-    log: { f: flog, share: [function (g, x) { return g / x; }] },
-    sqrt: { f: function (x) { return x >= 0 ? Math.sqrt(x) : NaN; },
-      share: [function (g, x, out) { return g / (2 * out); }] },
-    tanh: { f: Math.tanh, share: [function (g, x) { return 4 * sig(2 * x) * sig(-2 * x) * g; }] },
-    sigmoid: { f: sig, share: [function (g, x, out) { return out * sig(-x) * g; }] },
-    softplus: { f: function (x) { return x === x ? Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))) : x; },
-      share: [function (g, x) { return sig(x) * g; }] },
-    relu: { f: function (x) { return x <= 0 ? 0 : x; },
-      share: [function (g, x) { return x <= 0 ? 0 : g; }] },
-    leaky_relu: { f: function (x, s) { return x <= 0 ? s * x : x; }, share: [
-      function (g, x, s) { return (x <= 0 ? s : 1) * g; },
-      function (g, x) { return x <= 0 ? x * g : 0; }] },
-    abs: { f: Math.abs, share: [function (g, x) { return x > 0 ? g : (x < 0 ? -g : 0); }] },
-    sin: { f: fin(Math.sin), share: [function (g, x) { return Math.cos(x) * g; }] },
-    cos: { f: fin(Math.cos), share: [function (g, x) { return -Math.sin(x) * g; }] }
-  };
-})();
-
 function trainingNumber(v) {
   "use strict";
   if (typeof v === "number") return v;
   return v === "nan" ? NaN : (v === "inf" ? Infinity : -Infinity);
 }
 
-/* Forward and backward of a template: {data: [...], grad: [... or null]} per node. */
-function evaluateTrainingGraph(nodes, constants, inputs, weights) {
+/* Forward and backward of a template: {data: [...], grad: [... or null]} per node.
+ * The root's gradient is 1 (backward()'s); each schedule step [node, positions...] adds the
+ * node's share to each of those operands, in the engine's order (so the sums are its sums). */
+function evaluateTrainingGraph(nodes, schedule, constants, inputs, weights) {
   "use strict";
   var n = nodes.length, data = new Array(n), grad = new Array(n).fill(null);
-  var trainable = new Array(n).fill(false), pending = new Array(n).fill(0);
   function operand(ref) { return ref >= 0 ? data[ref] : constants[-1 - ref]; }
   nodes.forEach(function (node, i) {
     var kind = node[0], ref = node[1];
-    if (kind === "input") { data[i] = inputs[ref]; trainable[i] = true; }
-    else if (kind === "param") { data[i] = weights[ref]; trainable[i] = true; }
-    else if (kind === "const") { data[i] = constants[-1 - ref]; }
-    else {
-      data[i] = TRAINING_OPS[kind].f.apply(null, ref.map(operand));
-      trainable[i] = true;
+    if (kind === "input") data[i] = inputs[ref];
+    else if (kind === "param") data[i] = weights[ref];
+    else if (kind === "const") data[i] = constants[-1 - ref];
+    else data[i] = TRAINING_OPS[kind].f.apply(null, ref.map(operand));
+  });
+  grad[n - 1] = 1.0;
+  schedule.forEach(function (step) {
+    if (step.length < 2) return;  // a root that is a leaf passes nothing on
+    var i = step[0], refs = nodes[i][1], share = TRAINING_OPS[nodes[i][0]].share;
+    var args = [grad[i]].concat(refs.map(operand), [data[i]]);
+    for (var k = 1; k < step.length; k++) {
+      var r = refs[step[k]], c = share[step[k]].apply(null, args);
+      grad[r] = grad[r] === null ? c : grad[r] + c;
     }
   });
-  var root = n - 1, isOp = function (i) { return !/^(input|param|const)$/.test(nodes[i][0]); };
-  var stack = [root], seen = new Array(n).fill(false);
-  while (stack.length) {  // consumers of each interior node, as backward.py counts them
-    var node = stack.pop();
-    if (!isOp(node)) continue;
-    nodes[node][1].forEach(function (r) {
-      if (r >= 0 && trainable[r] && isOp(r)) { if (pending[r] === 0) stack.push(r); pending[r] += 1; }
-    });
-  }
-  var upstream = new Array(n).fill(null), leaves = [], ready = [root];
-  upstream[root] = 1.0;
-  while (ready.length) {
-    var i = ready.pop(), g = upstream[i];
-    grad[i] = g;
-    if (!isOp(i)) continue;
-    var refs = nodes[i][1], args = [g].concat(refs.map(operand), [data[i]]);
-    var shares = TRAINING_OPS[nodes[i][0]].share;
-    refs.forEach(function (r, k) {
-      if (r < 0 || !trainable[r]) return;
-      var c = shares[k].apply(null, args), previous = upstream[r];
-      upstream[r] = previous === null ? c : previous + c;
-      if (!isOp(r)) { if (previous === null) leaves.push(r); return; }
-      pending[r] -= 1;
-      if (pending[r] === 0) ready.push(r);
-    });
-  }
-  leaves.forEach(function (r) { grad[r] = upstream[r]; });
   return { data: data, grad: grad };
 }
 
@@ -195,7 +135,7 @@ function mountTrainingExplorer(element, data) {
     var t = graph.template_of[k], consts = graph.constants[t].slice();
     var varying = graph.per_sample ? graph.per_sample[k] : graph.per_snapshot[s][k], v = 0;
     for (var c = 0; c < consts.length; c++) consts[c] = trainingNumber(consts[c] === null ? varying[v++] : consts[c]);
-    return evaluateTrainingGraph(graph.templates[t], consts, data.points[k],
+    return evaluateTrainingGraph(graph.templates[t], graph.schedules[t], consts, data.points[k],
       snaps[s].weights.map(trainingNumber));
   }
 
