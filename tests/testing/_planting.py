@@ -12,13 +12,14 @@ from autograd_tiny.ops import Primitive
 @contextmanager
 def planted(prim: Primitive, index: int, wrong: Callable[..., Any]) -> Iterator[None]:
     """Swap one rule of the table's own object (the one every node refers to) for a while."""
-    original = prim.partials
+    original, forms = prim.partials, prim.forms
     rules = list(original)
     rules[index] = wrong
     object.__setattr__(prim, "partials", tuple(rules))
-    prim.__post_init__()  # what the backward pass calls (vjps, chain) follows the rules
+    prim.__post_init__()  # what the backward pass calls (vjps, chain, forms) follows the rules
     try:
         yield
     finally:
         object.__setattr__(prim, "partials", original)
         prim.__post_init__()
+        object.__setattr__(prim, "forms", forms)  # the table's call-free rules, found once
