@@ -9,8 +9,9 @@ second order through ``create_graph``, and the replay backends: tape and python
 give the eager engine's numbers bit for bit, numpy (a batch of rows) torch's.
 Non-finite results must agree exactly (NaN equals NaN, infinities by sign);
 finite ones to ``RTOL`` of a scale that says how large they could fairly differ
-(see ``agree`` and ``share_scales``).  Skipped without torch
-(``pip install torch==2.13.0``).
+(see ``agree`` and ``share_scales``).  Each op's torch counterpart is
+``_torch_table.TORCH``, shared with the hunt against PyTorch.  Skipped without
+torch (``pip install torch==2.13.0``).
 
 Torch evaluates each node on *our* value of its operands: a node whose value
 differs by an ulp is compared, then pinned to our value (``_Pinned``, the
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _torch_table import TORCH
 
 from autograd_tiny import Value, apply, gradients
 from autograd_tiny.engine import topological_order
@@ -55,107 +57,8 @@ def _tensor(x: float) -> Any:
     return torch.tensor(x, dtype=F64)
 
 
-def _leaky_relu(x: Any, slope: Any) -> Any:
-    # The inner where keeps x's share exactly g for x > 0 (a bare slope * x would
-    # add 0 * slope, nan for an infinite slope): JAX's double-where idiom.
-    return torch.where(x <= 0, slope * torch.where(x <= 0, x, 0.0), x)
-
-
-class _Expit(torch.autograd.Function):  # type: ignore[misc]
-    """The logistic function, computed as ours, with σ' = σ(x)·σ(-x) (any order)."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        e = torch.exp(-x.abs())  # never overflows (torch.sigmoid is 0 below -709.78)
-        return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-    @staticmethod
-    def backward(ctx: Any, g: Any) -> Any:
-        (x,) = ctx.saved_tensors
-        return _Expit.apply(x) * _Expit.apply(-x) * g
-
-
-class _Tanh(torch.autograd.Function):  # type: ignore[misc]
-    """torch.tanh, with the derivative 4·σ(2x)·σ(-2x), as ours."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return torch.tanh(x)
-
-    @staticmethod
-    def backward(ctx: Any, g: Any) -> Any:
-        (x,) = ctx.saved_tensors
-        return 4.0 * _Expit.apply(2.0 * x) * _Expit.apply(-2.0 * x) * g
-
-
-class _Softplus(torch.autograd.Function):  # type: ignore[misc]
-    """Softplus as torch.logaddexp(x, 0), to double precision, with the derivative σ(x)."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return torch.logaddexp(x, torch.zeros_like(x))
-
-    @staticmethod
-    def backward(ctx: Any, g: Any) -> Any:
-        (x,) = ctx.saved_tensors
-        return _Expit.apply(x) * g
-
-
-def _sign(x: Any) -> Any:
-    # torch.sign(nan) is 0 on the CPU; ours is nan, as numpy's (DIFFERENCES["sign"]).
-    # nan from a detached x, so the derivative stays torch.sign's 0 there too
-    return torch.sign(x) + torch.where(torch.isnan(x), x.detach(), 0.0)
-
-
-def _floor_divide(x: Any, y: Any) -> Any:
-    # torch.floor_divide's values, with the zero derivative of div(rounding_mode="floor").
-    return torch.div(x, y, rounding_mode="floor")
-
-
-# Each primitive's PyTorch counterpart; a new op needs a line here.
-TORCH: dict[str, Callable[..., Any]] = {
-    "add": torch.add,
-    "sub": torch.sub,
-    "mul": torch.mul,
-    "div": torch.div,
-    "fma": lambda x, y, z: x * y + z,
-    "neg": torch.neg,
-    "pow": torch.pow,
-    "exp": torch.exp,
-    "log": torch.log,
-    "sqrt": torch.sqrt,
-    "tanh": _Tanh.apply,
-    "sigmoid": _Expit.apply,
-    "softplus": _Softplus.apply,
-    "relu": torch.relu,
-    "leaky_relu": _leaky_relu,
-    "abs": torch.abs,
-    "sin": torch.sin,
-    "cos": torch.cos,
-    "tan": torch.tan,
-    "asin": torch.asin,
-    "acos": torch.acos,
-    "atan": torch.atan,
-    "atan2": torch.atan2,
-    "sinh": torch.sinh,
-    "cosh": torch.cosh,
-    "log1p": torch.log1p,
-    "expm1": torch.expm1,
-    "floor": torch.floor,
-    "ceil": torch.ceil,
-    "round": torch.round,
-    "sign": _sign,
-    "floordiv": _floor_divide,  # torch.floor_divide has no derivative at all
-    "mod": torch.remainder,
-    "min": torch.minimum,
-    "max": torch.maximum,
-}
-
 # Deliberate differences from PyTorch, each documented (README "Numerics", ops.py),
-# and how the comparison allows for it.
+# and how the comparison allows for it. The mirrors named here are _torch_table.TORCH's.
 DIFFERENCES = {
     "a branch not taken where torch multiplies": "abs'(0) = 0 and the exponent of 0 ** y "
     "(y >= 0, a constant) are branches not taken: their share is exactly 0 whatever the "
@@ -508,6 +411,8 @@ def test_eager_second_order_and_replays_agree_with_torch(block: int) -> None:
 
 
 def test_every_primitive_has_a_torch_counterpart_and_is_fuzzed() -> None:
-    assert sorted(TORCH) == sorted(p.name for p in PRIMITIVES)
+    missing = [p.name for p in PRIMITIVES if p.name not in TORCH]
+    assert not missing, f"map these ops to torch functions in tests/_torch_table.py: {missing}"
+    assert sorted(TORCH) == sorted(p.name for p in PRIMITIVES), "TORCH has ops not in the table"
     seen = {op for _, graph, _, _ in cases(0, CASES) for op, _ in graph.steps}
     assert seen == set(TORCH)
