@@ -91,16 +91,7 @@ class NumpyBackend(Backend):
         return [float(v.flat[0]) for v in values]
 
     def _reduce(self, grads: tuple[Array, ...], like: Array) -> tuple[float, ...]:
-        # A rule may give one number for the whole batch (a constant share, such as
-        # floor's 0): it is that number for every sample, summed as the others.
-        np = self.np
-        return sum_over_batch(
-            np,
-            [
-                g if np.shape(g) == np.shape(like) else np.broadcast_to(g, np.shape(like))
-                for g in grads
-            ],
-        )
+        return sum_over_batch(self.np, grads, like)
 
     def run(self, inputs: Sequence[Array], params: Sequence[Any]) -> Any:
         """The output for every sample of the batch (and the aux values, if any)."""
@@ -137,12 +128,14 @@ class NumpyBackend(Backend):
         return self.np.broadcast_to(out, (size,)).astype(float)
 
 
-def sum_over_batch(np: Any, grads: Sequence[Any]) -> tuple[float, ...]:
+def sum_over_batch(np: Any, grads: Sequence[Any], like: Any = None) -> tuple[float, ...]:
     """Each parameter's gradients summed over the batch, in IEEE arithmetic as eager's.
 
     ``inf - inf`` is ``nan`` and an overflow ``inf``, never an exception (as
     ``math.fsum`` raised).  One summation for the vectorised replay and the
-    per-sample one alike, so a batch gives the same numbers either way.
+    per-sample one alike, so a batch gives the same numbers either way.  A rule
+    may give one number for the whole batch (a constant share, such as floor's
+    0): it counts once per sample, for a batch shaped as ``like``.
     """
     if not grads:
         return ()
@@ -151,6 +144,8 @@ def sum_over_batch(np: Any, grads: Sequence[Any]) -> tuple[float, ...]:
             stacked = np.array(grads, dtype=float)  # np.array: 10× np.stack
         except ValueError:  # a rule gave a number where the others gave arrays
             stacked = np.array(np.broadcast_arrays(*grads), dtype=float)
+        if stacked.ndim == 1 and like is not None:  # every share one number: spread it
+            stacked = np.array(np.broadcast_arrays(*grads, like)[:-1], dtype=float)
         return tuple(stacked.sum(axis=1).tolist())
 
 

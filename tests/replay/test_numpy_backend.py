@@ -190,3 +190,16 @@ def test_a_label_never_takes_a_name_the_generated_numpy_code_uses(label: str) ->
     program = record(lambda v: (v * v).relu() if v > 0 else -v, x, backend="numpy")
     out, (gx,), _ = program.value_and_grad(np.array([2.0, 3.0]))
     assert out.tolist() == [4.0, 9.0] and gx.tolist() == [4.0, 6.0]
+
+
+def test_a_parameter_whose_every_share_is_a_constant_sums_it_over_the_batch() -> None:
+    # floor's derivative is the constant 0, and a share through x * 0.0 + p is 1.0
+    # for every sample: one number for the whole batch, counted once per sample.
+    p = Value(0.3)
+    batch = np.array([1.0, 2.0, 3.0, 4.0])
+    zero = record(lambda x: (x * p).floor(), 1.2, params=[p], backend="numpy")
+    assert zero.value_and_grad(batch)[2] == (0.0,)
+    ones = record(lambda x: x * 0.0 + p, 1.2, params=[p], backend="numpy")
+    assert ones.value_and_grad(batch)[2] == (4.0,)
+    per_sample = [record(lambda x: x * 0.0 + p, 1.2, params=[p]).value_and_grad(x) for x in batch]
+    assert sum(r[2][0] for r in per_sample) == 4.0
