@@ -24,7 +24,6 @@ is a ``float``, ``int``, ``str``, ``bool``, ``None`` or a tuple of them, and
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine import Value, as_float, backpropagate, topological_order
+from .formulas import derivative_template, number_text
 
 __all__ = [
     "BackwardStep",
@@ -262,7 +262,7 @@ def _trace_node(
     i = index[node]
     operands = tuple(index[o] if isinstance(o, Value) else o for o in node.operands)
     prim = node.primitive
-    texts = [names[o] if type(o) is int else _number_text(o) for o in operands]
+    texts = [names[o] if type(o) is int else number_text(o) for o in operands]
     return TraceNode(
         index=i,
         name=names[i],
@@ -285,11 +285,6 @@ def _expression(name: str, symbol: str, texts: list[str]) -> str:
     if symbol == "*+" and len(texts) == 3:
         return f"{texts[0]}*{texts[1]}+{texts[2]}"
     return f"{name}({', '.join(texts)})"
-
-
-def _number_text(x: float) -> str:
-    text = repr(x)
-    return f"({text})" if text.startswith("-") else text
 
 
 def _forward_step(node: TraceNode, nodes: tuple[TraceNode, ...]) -> ForwardStep:
@@ -369,87 +364,11 @@ def _derivative(
 ) -> str | None:
     """The rule evaluated on the operands' names (numbers stay numbers), or ``None``."""
     pattern = tuple(None if type(o) is int else repr(o) for o in me.operands)
-    template = _derivative_template(rule, pattern)
+    template = derivative_template(rule, pattern)
     if template is None:
         return None
     names = [nodes[o].name if type(o) is int else "" for o in me.operands]
     return template.format(*names, out=me.name)
-
-
-@functools.lru_cache(maxsize=4096)
-def _derivative_template(rule: Callable[..., Any], pattern: tuple[str | None, ...]) -> str | None:
-    """The rule on symbols ``{0}``, ``{1}``… and ``{out}``, folded numbers as they are.
-
-    ``pattern`` holds ``None`` for a node operand, else the folded number's
-    ``repr`` (so ``0.0`` and ``-0.0`` differ).  ``None`` when a symbol cannot
-    follow the rule (it branches on a number in Python).
-    """
-    symbol = _readable_symbol()
-    args = [symbol(f"{{{k}}}") if text is None else float(text) for k, text in enumerate(pattern)]
-    try:
-        result = rule(*args, symbol("{out}"))
-    except Exception:  # a rule a symbol cannot follow is shown by its number alone
-        return None
-    if isinstance(result, bool | int | float):
-        return _number_text(float(result)).strip("()")
-    return _unwrapped(result.text)
-
-
-def _unwrapped(text: str) -> str:
-    return text[1:-1] if _enclosed(text) else text
-
-
-def _enclosed(text: str) -> bool:
-    """Is ``text`` one parenthesised whole, ``(…)``?"""
-    if not (text.startswith("(") and text.endswith(")")):
-        return False
-    depth = 0
-    for k, char in enumerate(text):
-        depth += (char == "(") - (char == ")")
-        if depth == 0 and k < len(text) - 1:
-            return False
-    return True
-
-
-@functools.cache
-def _readable_symbol() -> Callable[[str], Any]:
-    """A ``replay.symbolic.Symbol`` that writes mathematics, not code: ``a/b``, ``x**2.0``.
-
-    Imported on first use: ``replay`` is not needed to draw a graph.
-    """
-    from ..replay.symbolic import Symbol
-
-    class Readable(Symbol):
-        __slots__ = ()
-
-        def _new(self, text: str) -> Symbol:
-            return Readable(text, self.where_template)
-
-        def _binary(self, op: str, other: Any, reflected: bool = False) -> Symbol:
-            if op == "*" and type(other) is float and other == 1.0:
-                return self  # the rule's "times the upstream of 1"
-            return super()._binary(op, other, reflected)
-
-        def _call(self, name: str, *args: Any) -> Symbol:
-            texts = [_unwrapped(a.text) if isinstance(a, Symbol) else _number_text(a) for a in args]
-            return self._new(f"{name}({', '.join(texts)})")
-
-        def __truediv__(self, o: Any) -> Symbol:
-            return self._binary("/", o)
-
-        def __rtruediv__(self, o: Any) -> Symbol:
-            return self._binary("/", o, True)
-
-        def __pow__(self, o: Any) -> Symbol:
-            return self._binary("**", o)
-
-        def __rpow__(self, o: Any) -> Symbol:
-            return self._binary("**", o, True)
-
-        def __and__(self, o: Any) -> Symbol:
-            return self._binary("and", o)
-
-    return lambda name: Readable(name, "({a} if {cond} else {b})")
 
 
 def _json_float(x: float) -> float | str:
