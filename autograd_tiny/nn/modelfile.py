@@ -74,15 +74,20 @@ def _encode(x: float) -> float | str:
 
 
 def save(module: Module, path: str | os.PathLike[str]) -> None:
-    """Write ``module``'s architecture and weights to ``path`` as JSON, atomically."""
+    """Write ``module``'s architecture and weights to ``path`` as JSON, atomically.
+
+    ``TypeError`` unless ``path`` is a ``str`` or ``os.PathLike``; ``OSError``
+    naming ``path`` for a directory or a missing one, before anything is written.
+    """
     shape = architecture(module)
+    target = _atomic.checked_path(path, "save()")
     state = {
         name: [_encode(v) for v in value] if isinstance(value, list) else _encode(value)
         for name, value in module.state_dict().items()
     }
     document = {"format": FORMAT, "version": VERSION, "architecture": shape}
     text = json.dumps({**document, "state": state}, indent=1, allow_nan=False)
-    _write_atomically(os.fspath(path), text + "\n")
+    _write_atomically(target, text + "\n")
 
 
 def _write_atomically(path: str, text: str) -> None:

@@ -52,7 +52,11 @@ def _layers(model: Module) -> list[Layer]:
         layer.nin, layer.nout, layer.activation = model.nin, 1, model.activation
         layer.neurons = [model]
         return [layer]
-    raise TypeError(f"to_torch() takes an MLP, Layer or Neuron, got {type(model).__name__}")
+    kind = type(model)
+    name = kind.__qualname__
+    if kind.__module__ != "builtins" and not kind.__module__.startswith(__package__ or "."):
+        name = f"{kind.__module__}.{name}"  # micrograd's MLP is not this package's MLP
+    raise TypeError(f"to_torch() takes an autograd_tiny.nn MLP, Layer or Neuron, got {name}")
 
 
 def to_torch(model: Module) -> Any:

@@ -40,7 +40,6 @@ from __future__ import annotations
 import ast
 import builtins
 import dataclasses
-import errno
 import math
 import numbers
 import os
@@ -131,26 +130,9 @@ def export(program: Program, path: str | os.PathLike[str]) -> None:
     ``path`` is checked first: a directory, a missing or unwritable directory
     raises ``OSError`` naming it, and nothing is written.
     """
-    target = _checked_path(path)
+    target = _atomic.checked_path(path, "export()")
     source = module_source(program)
     _atomic.write_text(target, source, suffix=".py.tmp")
-
-
-def _checked_path(path: Any) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"export() takes a file path, got {type(path).__name__}: {path!r}")
-    target = os.fspath(path)
-    if not isinstance(target, str):
-        raise TypeError(f"export() takes a str path, got {type(target).__name__}: {target!r}")
-    if os.path.isdir(target):
-        raise IsADirectoryError(errno.EISDIR, "export() writes a file, this is a directory", target)
-    directory = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(directory):
-        code = errno.ENOTDIR if os.path.exists(directory) else errno.ENOENT
-        raise OSError(code, f"export(): no directory {directory!r} to write in", target)
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise PermissionError(errno.EACCES, f"export(): cannot write in {directory!r}", target)
-    return target
 
 
 def module_source(program: Program) -> str:

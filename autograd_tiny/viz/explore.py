@@ -51,7 +51,7 @@ from . import collapse
 from . import explore_steps as steps
 from .dot import to_dot
 from .render import Drawing
-from .trace import BackwardTrace, trace_backward
+from .trace import BackwardTrace, check_root, trace_backward
 
 __all__ = ["DEFAULT_MAX_NODES", "Explorer", "explore"]
 
@@ -102,8 +102,13 @@ class Explorer:
         )
 
     def save_html(self, path: str | os.PathLike[str]) -> None:
-        """Write ``to_html()`` to ``path`` atomically (a crash leaves the old file or the new)."""
-        _atomic.write_text(os.fspath(path), self.to_html(), suffix=".html")
+        """Write ``to_html()`` to ``path`` atomically (a crash leaves the old file or the new).
+
+        ``TypeError`` unless ``path`` is a ``str`` or ``os.PathLike``; ``OSError``
+        naming ``path`` for a directory or a missing one, before any work.
+        """
+        target = _atomic.checked_path(path, "save_html()")
+        _atomic.write_text(target, self.to_html(), suffix=".html")
 
     def __repr__(self) -> str:
         data, trace = self._data, self.trace
@@ -134,6 +139,7 @@ def explore(
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore() takes a Value, got {type(root).__name__}: {root!r}")
+    check_root(root, "explore()")
     _checks.integer(max_nodes, "max_nodes", minimum=1, who="explore")
     delay = _checks.real(play_interval, "play_interval", minimum=0.0, who="explore")
     order = topological_order(root, trainable_only=False)

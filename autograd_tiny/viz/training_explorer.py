@@ -35,16 +35,14 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import html
 import importlib.resources
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import _checks, losses
+from .. import _atomic, _checks, losses
 from ..engine import Value
 from ..modes import no_grad
 from ..train.fit import History
@@ -141,6 +139,12 @@ class TrainingRecorder:
 
 def _plane_data(X: Any, y: Any) -> tuple[list[list[float]], list[Any], list[Any]]:
     """The points as floats, the labels, and the sorted distinct labels (the classes)."""
+    for name, given in (("X", X), ("y", y)):
+        if isinstance(given, (str, bytes)) or not hasattr(given, "__len__"):
+            raise TypeError(
+                f"TrainingRecorder: {name} must be a sequence, got {type(given).__name__}: "
+                f"{given!r:.80}"
+            )
     if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"X and y must be non-empty and as long, got {len(X)} and {len(y)}")
     points = []
@@ -297,20 +301,13 @@ class TrainingExplorer:
         return _PAGE.format(style=style, data=payload, script=script.replace("</", "<\\/"))
 
     def save_html(self, path: str | os.PathLike[str]) -> None:
-        """Write the page to ``path`` whole: an interrupted write leaves no partial file."""
-        target = os.fspath(path)
-        fd, temporary = tempfile.mkstemp(
-            prefix=".tmp-", suffix=".html", dir=os.path.dirname(os.path.abspath(target))
-        )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self.to_html())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        """Write the page to ``path`` whole: an interrupted write leaves no partial file.
+
+        ``TypeError`` unless ``path`` is a ``str`` or ``os.PathLike``; ``OSError``
+        naming ``path`` for a directory or a missing one, before any work.
+        """
+        target = _atomic.checked_path(path, "save_html()")
+        _atomic.write_text(target, self.to_html(), suffix=".html")
 
     def _repr_html_(self) -> str:
         """Jupyter's inline view: the page in a frame of its own."""

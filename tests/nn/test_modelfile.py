@@ -4,6 +4,7 @@ import json
 import math
 import os
 import pickle
+import re
 import struct
 import subprocess
 import sys
@@ -87,6 +88,22 @@ def test_the_file_is_documented_json(tmp_path: Path) -> None:
 def test_saving_anything_else_is_a_type_error(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="MLP, Layer or Neuron, got int"):
         nn.save(3, tmp_path / "x.json")  # type: ignore[arg-type]
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("wrong", [3, None, b"m.json"])
+def test_saving_to_a_path_of_the_wrong_type_names_it(wrong: Any, tmp_path: Path) -> None:
+    with pytest.raises(
+        TypeError, match=f"save\\(\\) takes a (str|file) path, got {type(wrong).__name__}"
+    ):
+        nn.save(MLP(2, [1], seed=0), wrong)
+
+
+def test_saving_to_an_empty_path_or_a_directory_writes_nothing_anywhere(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        nn.save(MLP(2, [1], seed=0), "")
+    with pytest.raises(IsADirectoryError, match=re.escape(repr(os.fspath(tmp_path)))):
+        nn.save(MLP(2, [1], seed=0), tmp_path)
     assert os.listdir(tmp_path) == []
 
 

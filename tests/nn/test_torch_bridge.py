@@ -147,6 +147,13 @@ def test_to_torch_refuses_what_is_not_a_model(wrong: Any) -> None:
         nn.to_torch(wrong)
 
 
+def test_to_torch_says_whose_mlp_it_received() -> None:
+    from autograd_tiny.micrograd import nn as micrograd_nn
+
+    with pytest.raises(TypeError, match=r"got autograd_tiny\.micrograd\.nn\.MLP$"):
+        nn.to_torch(micrograd_nn.MLP(2, [1]))
+
+
 # --- from_torch -----------------------------------------------------------------
 
 TORCH_ACTIVATIONS = ("ReLU", "Tanh", "Sigmoid", None)

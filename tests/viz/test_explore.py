@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,44 @@ def test_save_html_replaces_a_file_atomically(tmp_path):
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(OSError):
         explore(neuron()).save_html(tmp_path / "missing" / "page.html")
+
+
+@pytest.mark.parametrize("wrong", [3, None, b"page.html", 1.5])
+def test_save_html_names_a_path_of_the_wrong_type(wrong):
+    with pytest.raises(
+        TypeError, match=f"save_html\\(\\) takes a (str|file) path, got {type(wrong).__name__}"
+    ):
+        explore(neuron()).save_html(wrong)
+
+
+def test_save_html_refuses_a_directory_or_an_empty_path_naming_it(tmp_path):
+    with pytest.raises(IsADirectoryError, match=re.escape(repr(os.fspath(tmp_path)))):
+        explore(neuron()).save_html(tmp_path)
+    with pytest.raises(ValueError, match="empty"):
+        explore(neuron()).save_html("")
+    with pytest.raises(FileNotFoundError, match="no directory"):
+        explore(neuron()).save_html(tmp_path / "missing" / "page.html")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_save_html_to_a_device_writes_into_it_and_keeps_it(tmp_path):
+    # As /dev/null: the old rename replaced the special file with a regular one.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        explorer = explore(Value(2.0, label="x").exp())
+        explorer.save_html(fifo)
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        assert os.read(reader, 1 << 16).decode().startswith("<!DOCTYPE html>")
+    finally:
+        os.close(reader)
+
+
+def test_explore_of_a_value_without_grad_names_explore():
+    with pytest.raises(ValueError, match=r"^explore\(\): the Value does not require grad"):
+        explore(Value(2.0, requires_grad=False) * 3.0)
 
 
 def test_each_display_has_its_own_ids():

@@ -104,6 +104,8 @@ def test_a_graph_too_large_is_left_out_and_points_are_capped():
         ({"X": [[0.0, float("nan")]] * 16}, ValueError),
         ({"loss": "bce"}, TypeError),
         ({"model": object()}, TypeError),
+        ({"X": None}, TypeError),
+        ({"y": 3}, TypeError),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, error):
@@ -122,6 +124,27 @@ def test_explorer_checks_its_options():
     with pytest.raises(TypeError, match="History"):
         recorder.explorer([0.1])
     assert isinstance(recorder.explorer(history, resolution=2), TrainingExplorer)
+
+
+def test_a_sequence_of_the_wrong_type_is_named():
+    with pytest.raises(TypeError, match="X must be a sequence, got NoneType"):
+        TrainingRecorder(nn.MLP(2, [1], seed=0), None, [0, 1], loss=losses.binary_cross_entropy)
+
+
+@pytest.mark.parametrize("wrong", [3, None, b"t.html"])
+def test_save_html_names_a_path_of_the_wrong_type(wrong):
+    page = run(epochs=1, every=1)[-1]
+    with pytest.raises(TypeError, match=f"got {type(wrong).__name__}"):
+        page.save_html(wrong)
+
+
+def test_save_html_refuses_a_directory_and_a_missing_one_naming_them(tmp_path):
+    page = run(epochs=1, every=1)[-1]
+    with pytest.raises(IsADirectoryError, match=re.escape(repr(os.fspath(tmp_path)))):
+        page.save_html(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no directory"):
+        page.save_html(tmp_path / "missing" / "t.html")
+    assert os.listdir(tmp_path) == []
 
 
 # --- autograd-tiny --explore ------------------------------------------------------------
