@@ -73,7 +73,7 @@ def to_torch(model: Module) -> Any:
     >>> to_torch([0.5, 1.0])
     Traceback (most recent call last):
         ...
-    TypeError: to_torch() takes an MLP, Layer or Neuron, got list
+    TypeError: to_torch() takes an autograd_tiny.nn MLP, Layer or Neuron, got list
     """
     layers = _layers(model)  # the type is checked before torch is needed
     torch = _torch()
