@@ -251,6 +251,22 @@ class Value:
     def __floor__(self) -> Value:
         return _unary(ops.FLOOR, self)
 
+    def __trunc__(self) -> Value:
+        return _unary(ops.TRUNC, self)
+
+    def __divmod__(self, other: Any) -> tuple[Value, Value]:
+        """``(self // other, self % other)``, two nodes, as Python's ``divmod``."""
+        quotient = _binary(ops.FLOORDIV, self, other)
+        if quotient is NotImplemented:
+            return NotImplemented
+        return quotient, _binary(ops.MOD, self, other)
+
+    def __rdivmod__(self, other: Any) -> tuple[Value, Value]:
+        quotient = _binary(ops.FLOORDIV, other, self)
+        if quotient is NotImplemented:
+            return NotImplemented  # type: ignore[no-any-return]
+        return quotient, _binary(ops.MOD, other, self)
+
     def __ceil__(self) -> Value:
         return _unary(ops.CEIL, self)
 
@@ -338,6 +354,10 @@ class Value:
     def floor(self) -> Value:
         """The largest integer at most this value; its derivative is 0."""
         return _unary(ops.FLOOR, self)
+
+    def trunc(self) -> Value:
+        """This value with its fraction dropped, towards 0; its derivative is 0."""
+        return _unary(ops.TRUNC, self)
 
     def ceil(self) -> Value:
         """The smallest integer at least this value; its derivative is 0."""

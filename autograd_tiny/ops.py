@@ -80,6 +80,7 @@ __all__ = [
     "expm1",
     "floor",
     "ceil",
+    "trunc",
     "rint",
     "sign",
     "remainder",
@@ -464,6 +465,13 @@ def ceil(x: Any) -> Any:
     return _numpy().ceil(x) if _is_array(x) else x.ceil()
 
 
+def trunc(x: Any) -> Any:
+    """``x`` without its fraction, towards 0 (``trunc(-1.5) = -1``); infinities and nan stay."""
+    if _is_number(x):
+        return _whole(math.trunc, x)
+    return _numpy().trunc(x) if _is_array(x) else x.trunc()
+
+
 def rint(x: Any) -> Any:
     """The nearest integer, halves to even (``rint(2.5) = 2``), as ``torch.round``.
 
@@ -681,6 +689,7 @@ EXPM1 = Primitive("expm1", expm1, (lambda x, out: out + 1.0,))
 # Piecewise constant: derivative 0 everywhere, the jumps included (PyTorch's convention).
 FLOOR = Primitive("floor", floor, (Share(_nothing),), domain="noninteger")
 CEIL = Primitive("ceil", ceil, (Share(_nothing),), domain="noninteger")
+TRUNC = Primitive("trunc", trunc, (Share(_nothing),), domain="noninteger")
 ROUND = Primitive("round", rint, (Share(_nothing),), domain="off_half_integers")
 SIGN = Primitive("sign", sign, (Share(_nothing),), domain="nonzero")
 FLOORDIV = Primitive(
@@ -718,7 +727,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     ADD, SUB, MUL, DIV, FMA, NEG, POW, EXP, LOG, SQRT,
     TANH, SIGMOID, SOFTPLUS, RELU, LEAKY_RELU, ABS, SIN, COS,
     TAN, ASIN, ACOS, ATAN, ATAN2, SINH, COSH, LOG1P, EXPM1,
-    FLOOR, CEIL, ROUND, SIGN, FLOORDIV, MOD, MIN, MAX,
+    FLOOR, CEIL, TRUNC, ROUND, SIGN, FLOORDIV, MOD, MIN, MAX,
 )  # fmt: skip
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
 

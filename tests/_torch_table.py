@@ -116,6 +116,7 @@ TORCH: dict[str, Callable[..., Any]] = {
     "expm1": torch.expm1,
     "floor": torch.floor,
     "ceil": torch.ceil,
+    "trunc": torch.trunc,
     "round": torch.round,
     "sign": _sign,  # DIFFERENCES["sign"]
     "floordiv": _floor_divide,  # torch.floor_divide has no derivative at all

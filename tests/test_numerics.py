@@ -196,6 +196,7 @@ REFERENCES: dict[str, tuple[Callable[..., float], int]] = {
     "expm1": (_np(np.expm1), 2),
     "floor": (_np(np.floor), 0),
     "ceil": (_np(np.ceil), 0),
+    "trunc": (_np(np.trunc), 0),
     "round": (_np(np.rint), 0),
     "sign": (_np(np.sign), 0),
     "floordiv": (_np(np.floor_divide), 0),

@@ -327,3 +327,29 @@ def test_a_wrong_operand_raises_type_error_naming_its_type(
 ) -> None:
     with pytest.raises(TypeError, match=named):
         make()
+
+
+@given(
+    x=st.floats(-1e6, 1e6, allow_nan=False) | st.sampled_from([0.0, -0.0, math.inf, -math.inf]),
+    y=st.floats(-1e3, 1e3, allow_nan=False).filter(lambda y: y != 0.0),
+)
+def test_trunc_and_divmod_are_pythons(x: float, y: float) -> None:
+    t = math.trunc(Value(x))
+    expected = x if not math.isfinite(x) else float(math.trunc(x))
+    assert t.data == expected and math.copysign(1.0, t.data) == math.copysign(1.0, x)
+    if math.isfinite(x):
+        quotient, remainder = divmod(Value(x), y)
+        assert (quotient.data, remainder.data) == divmod(x, y)
+        q2, r2 = divmod(x, Value(y))
+        assert (q2.data, r2.data) == divmod(x, y)
+
+
+def test_trunc_has_a_zero_gradient_and_divmod_refuses_what_is_not_a_number() -> None:
+    v = Value(-2.5)
+    t = v.trunc() * 3.0
+    t.backward()
+    assert (t.data, v.grad) == (-6.0, 0.0)
+    with pytest.raises(TypeError, match="str"):
+        divmod(Value(1.0), "a")
+    with pytest.raises(TypeError, match="str"):
+        divmod("a", Value(1.0))

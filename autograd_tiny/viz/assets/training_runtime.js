@@ -48,6 +48,7 @@ var TRAINING_RUNTIME = (function () {
   expm1: Math.expm1,
   floor: Math.floor,
   ceil: Math.ceil,
+  trunc: Math.trunc,
   round: function (x) {  // halves to even, as Python's round and torch.round
     var r = Math.round(x);
     return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
