@@ -256,16 +256,10 @@ class Value:
 
     def __divmod__(self, other: Any) -> tuple[Value, Value]:
         """``(self // other, self % other)``, two nodes, as Python's ``divmod``."""
-        quotient = _binary(ops.FLOORDIV, self, other)
-        if quotient is NotImplemented:
-            return NotImplemented
-        return quotient, _binary(ops.MOD, self, other)
+        return _divmod(self, other)
 
     def __rdivmod__(self, other: Any) -> tuple[Value, Value]:
-        quotient = _binary(ops.FLOORDIV, other, self)
-        if quotient is NotImplemented:
-            return NotImplemented  # type: ignore[no-any-return]
-        return quotient, _binary(ops.MOD, other, self)
+        return _divmod(other, self)
 
     def __ceil__(self) -> Value:
         return _unary(ops.CEIL, self)
@@ -457,6 +451,14 @@ def _checked(prim: Primitive, method: str, value: Value, other: Any) -> Value:
             f"{method}() takes a Value or a real number, got {type(other).__name__}: {other!r}"
         )
     return out
+
+
+def _divmod(x: Any, y: Any) -> tuple[Value, Value]:
+    """``divmod`` as ``(x // y, x % y)``; ``NotImplemented`` for an operand that is no number."""
+    quotient = _binary(ops.FLOORDIV, x, y)
+    if quotient is NotImplemented:
+        return NotImplemented  # type: ignore[no-any-return]
+    return quotient, _binary(ops.MOD, x, y)
 
 
 def _compare(symbol: str, op: Any, value: Value, other: Any) -> bool:

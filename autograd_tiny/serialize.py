@@ -106,13 +106,13 @@ def restore_state(node: Value, state: tuple[Any, ...]) -> None:
     """``Value.__setstate__``: the inverse of ``reduce_value``."""
     if not (isinstance(state, tuple) and len(state) in (8, 9)):
         raise ValueError("malformed pickled Value")
-    _, grad, label, requires_grad, name, a, b, c = state[:8]
-    if len(state) == 9:  # user attributes
-        if not isinstance(state[8], dict):
-            raise ValueError("malformed pickled Value: its attributes are not a dict")
-        node.__dict__.update(state[8])
+    _, grad, label, requires_grad, name, a, b, c, *attributes = state
+    if attributes and not isinstance(attributes[0], dict):
+        raise ValueError("malformed pickled Value: its attributes are not a dict")
     if name and name not in BY_NAME:
         raise ValueError(f"pickled Value names an unknown primitive: {name!r}")
+    if attributes:  # checked above: nothing is restored from a malformed state
+        node.__dict__.update(attributes[0])
     node.grad, node.label, node.requires_grad = float(grad), str(label), bool(requires_grad)
     node._prim = BY_NAME[name] if name else None
     node._a, node._b, node._c = a, b, c
