@@ -87,11 +87,7 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
     }
     document = {"format": FORMAT, "version": VERSION, "architecture": shape}
     text = json.dumps({**document, "state": state}, indent=1, allow_nan=False)
-    _write_atomically(target, text + "\n")
-
-
-def _write_atomically(path: str, text: str) -> None:
-    _atomic.write_text(path, text, suffix=".json")
+    _atomic.write_text(target, text + "\n", suffix=".json")
 
 
 def load(path: str | os.PathLike[str], *, max_bytes: int | None = MAX_BYTES) -> Module:
