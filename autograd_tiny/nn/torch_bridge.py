@@ -41,17 +41,14 @@ def _torch() -> Any:
     return torch
 
 
-def _layers(model: Module) -> list[Layer]:
-    """The layers of an MLP, a Layer, or a Neuron (a layer of one)."""
+def _layers(model: Module) -> list[list[Neuron]]:
+    """The neurons of each layer of an MLP, a Layer, or a Neuron (a layer of one)."""
     if type(model) is MLP:
-        return list(model.layers)
+        return [layer.neurons for layer in model.layers]
     if type(model) is Layer:
-        return [model]
+        return [model.neurons]
     if type(model) is Neuron:
-        layer = Layer.__new__(Layer)
-        layer.nin, layer.nout, layer.activation = model.nin, 1, model.activation
-        layer.neurons = [model]
-        return [layer]
+        return [[model]]
     kind = type(model)
     name = kind.__qualname__
     if kind.__module__ != "builtins" and not kind.__module__.startswith(__package__ or "."):
@@ -78,15 +75,15 @@ def to_torch(model: Module) -> Any:
     layers = _layers(model)  # the type is checked before torch is needed
     torch = _torch()
     modules = []
-    for layer in layers:
-        linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
+    for neurons in layers:
+        linear = torch.nn.Linear(neurons[0].nin, len(neurons), dtype=torch.float64)
         with torch.no_grad():
-            weights = [[w.data for w in n.w] for n in layer.neurons]
+            weights = [[w.data for w in n.w] for n in neurons]
             linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
-            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
         modules.append(linear)
-        if layer.activation in _MODULES:
-            modules.append(getattr(torch.nn, _MODULES[layer.activation])())
+        if neurons[0].activation in _MODULES:
+            modules.append(getattr(torch.nn, _MODULES[neurons[0].activation])())
     return torch.nn.Sequential(*modules)
 
 
