@@ -137,8 +137,6 @@ def explore(
     neurons when the graph has more than ``max_nodes`` values.  Play advances
     one step every ``play_interval`` seconds.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"explore() takes a Value, got {type(root).__name__}: {root!r}")
     check_root(root, "explore()")
     _checks.integer(max_nodes, "max_nodes", minimum=1, who="explore")
     delay = _checks.real(play_interval, "play_interval", minimum=0.0, who="explore")
