@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from ..engine import Value, as_float
 from .tape import Tape
 
-__all__ = ["Backend"]
+__all__ = ["Backend", "add_into_grad"]
 
 
 class Backend(ABC):
@@ -42,10 +42,9 @@ class Backend(ABC):
 
     def backward(self, inputs: Sequence[Any], params: Sequence[Value], grad_output: float) -> Any:
         """Add the parameters' gradients into their ``.grad``; return what ``run`` returns."""
-        out, _, grads, *aux = self.value_and_grad(inputs, self.param_args(params), grad_output)
-        for p, g in zip(params, grads, strict=True):
-            p.grad += g
-        return (out, aux[0]) if aux else out
+        return add_into_grad(
+            params, self.value_and_grad(inputs, self.param_args(params), grad_output)
+        )
 
     @staticmethod
     def inputs(values: Sequence[Any]) -> list[Any]:
@@ -61,3 +60,11 @@ class Backend(ABC):
     def param_args(params: Sequence[Value]) -> Sequence[Any]:
         """The parameters as ``run`` takes them: the ``Value``s (generated code reads ``.data``)."""
         return params
+
+
+def add_into_grad(params: Sequence[Value], result: Sequence[Any]) -> Any:
+    """Add ``value_and_grad``'s parameter gradients into ``.grad``; return what ``run`` returns."""
+    out, _, grads, *aux = result
+    for p, g in zip(params, grads, strict=True):
+        p.grad += g
+    return (out, aux[0]) if aux else out

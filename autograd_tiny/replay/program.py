@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine import Value, as_float
-from .backend import Backend
+from .backend import Backend, add_into_grad
 from .codegen import slot_names
 from .numpy_backend import NumpyBackend
 from .python_backend import PythonBackend
@@ -129,7 +129,7 @@ class Program:
         self._fallback: Program | None = None
         self.recordings = 0
         first = [x.data if type(x) is Value else x for x in example_inputs]
-        self._record(self._floats(first))
+        self._record(Backend.inputs(first))
 
     def __repr__(self) -> str:
         t = self.tape
@@ -214,7 +214,7 @@ class Program:
             raise RuntimeError("replay: no recording ran and none failed a guard")
         if self.options.strict:
             raise GuardError(self._describe(*failed, values))
-        self._record(self._sample(values))
+        self._record(self._kind.sample(values))
         try:
             return getattr(self._variants[0][1], method)(values, params, *extra)
         except GuardFailed as signal:
@@ -236,10 +236,7 @@ class Program:
     def _per_sample(self, method: str, batch: Sequence[Any], extra: Sequence[Any]) -> Any:
         """Replay a batch one sample at a time: its samples need different graphs."""
         if method == "backward":  # summed over the batch as the batched backend sums
-            out, _, grads, *aux = self._per_sample("value_and_grad", batch, extra)
-            for p, g in zip(self.params, grads, strict=True):
-                p.grad += g
-            return (out, aux[0]) if aux else out
+            return add_into_grad(self.params, self._per_sample("value_and_grad", batch, extra))
         from .numpy_backend import import_numpy, stack_samples
 
         np = import_numpy()
@@ -251,13 +248,3 @@ class Program:
             self._fallback = Program(self.fn, examples, self.params, options)
         results = [self._fallback._replay(method, row, *extra) for row in rows]
         return stack_samples(results, method, self.options.has_aux)
-
-    # --- checking inputs ---------------------------------------------------------
-
-    def _floats(self, inputs: Sequence[Any]) -> list[float]:
-        if len(inputs) != len(self._labels):
-            raise TypeError(f"the program takes {len(self._labels)} inputs, got {len(inputs)}")
-        return [x if type(x) is float else as_float(x, "a program input") for x in inputs]
-
-    def _sample(self, values: Sequence[Any]) -> list[float]:
-        return self._kind.sample(values)
