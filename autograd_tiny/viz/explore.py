@@ -42,7 +42,6 @@ import os
 import re
 import secrets
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from typing import Any
 
 from .. import _atomic, _checks
@@ -51,7 +50,7 @@ from . import collapse
 from . import explore_steps as steps
 from .dot import to_dot
 from .render import Drawing
-from .trace import BackwardTrace, check_root, trace_backward
+from .trace import BackwardTrace, TraceNode, check_root, trace_backward
 
 __all__ = ["DEFAULT_MAX_NODES", "Explorer", "explore"]
 
@@ -158,13 +157,13 @@ def explore(
     data = {
         "version": 1,
         "title": f"autograd_tiny: stepping through {trace.nodes[trace.root].name}",
-        "svg": tag_svg(svg, trace, order),
+        "svg": tag_svg(svg, trace),
         "boxes": [
-            {"name": box.name, "svg": tag_svg(s, trace, order)}
+            {"name": box.name, "svg": tag_svg(s, trace)}
             for box, s in zip(boxes, box_svgs, strict=True)
         ],
         "boxOf": box_of,
-        "values": [steps.value(node, i, trace, precision) for i, node in enumerate(order)],
+        "values": [steps.value(node, precision) for node in trace.nodes],
         "start": "Start: the leaves hold their data. Next step runs the forward pass.",
         "steps": steps.forward(trace, precision) + steps.backward(trace, precision),
         "interval": round(delay * 1000),
@@ -179,7 +178,7 @@ def _render(dot: str) -> str:
     return svg
 
 
-def tag_svg(svg: str, trace: BackwardTrace, order: Sequence[Value]) -> str:
+def tag_svg(svg: str, trace: BackwardTrace) -> str:
     """The renderer's SVG with the explorer's attributes; ids dropped (pages hold several)."""
     tree = ET.fromstring(svg)
     for element in tree.iter():
@@ -197,21 +196,20 @@ def tag_svg(svg: str, trace: BackwardTrace, order: Sequence[Value]) -> str:
         elif name[0] in "vo" and name[1:].isdigit():
             i = int(name[1:])
             title.text = trace.nodes[i].name if name[0] == "v" else trace.nodes[i].expression
-            _tag_node(group, name[0], i, order)
+            _tag_node(group, name[0], trace.nodes[i])
         elif name[0] == "n" and name[1:].isdigit():
             _tag_texts(group)
             group.set("data-box", name[1:])
     return ET.tostring(tree, encoding="unicode")
 
 
-def _tag_node(group: ET.Element, kind: str, i: int, order: Sequence[Value]) -> None:
+def _tag_node(group: ET.Element, kind: str, node: TraceNode) -> None:
     if kind == "o":
-        group.set("data-op", str(i))
+        group.set("data-op", str(node.index))
         return
-    node = order[i]
-    group.set("data-node", str(i))
+    group.set("data-node", str(node.index))
     group.set("data-label", node.label)
-    group.set("data-data", repr(node.data) if node.primitive is None else "")
+    group.set("data-data", "" if node.op else repr(node.data))
     group.set("data-grad", "")
     _tag_texts(group)
 

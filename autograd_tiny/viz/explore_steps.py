@@ -18,18 +18,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Value
 from .labels import number
-from .trace import BackwardStep, BackwardTrace, ForwardStep
+from .trace import BackwardStep, BackwardTrace, ForwardStep, TraceNode
 
 __all__ = ["backward", "forward", "value"]
 
 
-def value(node: Value, i: int, trace: BackwardTrace, precision: int) -> dict[str, str]:
-    """What the page knows of value ``i`` at the start: its names, and a leaf's data."""
-    leaf = node.primitive is None
+def value(node: TraceNode, precision: int) -> dict[str, str]:
+    """What the page knows of a value at the start: its names, and a leaf's data."""
+    leaf = not node.op
     return {
-        "name": trace.nodes[i].name,
+        "name": node.name,
         "label": node.label,
         "data": repr(node.data) if leaf else "",
         "shown": number(node.data, precision) if leaf else "",
