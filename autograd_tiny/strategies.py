@@ -139,8 +139,8 @@ def _guard(x: Value | float, domain: str, depth: dict[Value, int]) -> Value | fl
     guarded: Value | float = x
     if domain == "positive" and data < MARGIN:
         guarded = x * x + MARGIN
-    elif domain == "nonzero" and abs(data) < MARGIN:
-        guarded = x + math.copysign(1.0, data)
+    elif domain in ("nonzero", "noninteger_quotient") and abs(data) < MARGIN:
+        guarded = x + math.copysign(1.0, data)  # a quotient's divisor; its dividend: _guard_jointly
     elif domain == "unit" and abs(data) > 1.0 - MARGIN:
         guarded = x * (0.5 / abs(data))  # to ±0.5
     elif domain == "above_minus_one" and data < MARGIN - 1.0:
@@ -149,8 +149,6 @@ def _guard(x: Value | float, domain: str, depth: dict[Value, int]) -> Value | fl
         guarded = x + math.pi / 2  # a pole becomes a zero of tan
     elif domain in _JUMPS and _distance_to_integers(data - _JUMPS[domain]) < MARGIN:
         guarded = x + 0.5
-    elif domain == "noninteger_quotient" and abs(data) < MARGIN:
-        guarded = x + math.copysign(1.0, data)  # the divisor; the quotient: _guard_jointly
     _settle_depth(guarded, depth)
     return guarded
 
