@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from .. import _checks
 from ..engine import Value
+from .labels import number
 from .trace import BackwardStep, BackwardTrace, PassedShare, TraceNode, check_root, trace_backward
 
 __all__ = ["Explanation", "explain", "DEFAULT_MAX_STEPS"]
@@ -137,7 +138,7 @@ class _Writer:
         self.trace, self.nodes, self.precision = trace, trace.nodes, precision
 
     def number(self, x: float) -> str:
-        return repr(x) if self.precision is None else format(x, f".{self.precision}g")
+        return repr(x) if self.precision is None else number(x, self.precision)
 
     def text(self, limit: int | None) -> str:
         trace = self.trace
@@ -154,12 +155,10 @@ class _Writer:
         if leaves:
             lines += ["", "Leaves, their gradients once the pass is over:"]
             for leaf in _shown(leaves, limit, "leaves"):
-                name = self.nodes[leaf.node].name if not isinstance(leaf, str) else ""
-                lines.append(
-                    f"  {leaf}"
-                    if isinstance(leaf, str)
-                    else f"  {name}.grad = {self.number(leaf.grad)}"
-                )
+                if isinstance(leaf, str):
+                    lines.append(f"  {leaf}")
+                else:
+                    lines.append(f"  {self.nodes[leaf.node].name}.grad = {self.number(leaf.grad)}")
         return "\n".join(lines)
 
     def defined(self, node: TraceNode) -> str:
