@@ -36,6 +36,7 @@ asks no server or CDN for anything.
 
 from __future__ import annotations
 
+import html
 import importlib.resources
 import json
 import os
@@ -93,7 +94,7 @@ class Explorer:
 
     def to_html(self) -> str:
         """A whole HTML page that works offline: its script, style and drawing are inline."""
-        title = _escape(self._data["title"])
+        title = html.escape(self._data["title"], quote=False)
         return (
             "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
             f"<meta http-equiv='Content-Security-Policy' content=\"{_POLICY}\">\n"
@@ -231,7 +232,3 @@ def _script_json(data: dict[str, Any]) -> str:
     """``data`` as a JavaScript literal that cannot end the ``<script>`` element it is in."""
     text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
