@@ -271,9 +271,13 @@ def _curve(history: History, marked: list[int]) -> dict[str, list[Any]]:
 
 def page_script(ops: str) -> str:
     """The page's JavaScript: the runtime and ``ops`` (if any), then the explorer itself."""
-    assets = importlib.resources.files(__package__ or "autograd_tiny.viz") / "assets"
-    script = (assets / "training_explorer.js").read_text(encoding="utf-8")
+    script = _asset("training_explorer.js")
     return runtime_source() + ops + script if ops else script
+
+
+def _asset(name: str) -> str:
+    assets = importlib.resources.files(__package__ or "autograd_tiny.viz") / "assets"
+    return (assets / name).read_text(encoding="utf-8")
 
 
 class TrainingExplorer:
@@ -293,9 +297,8 @@ class TrainingExplorer:
 
     def to_html(self) -> str:
         """The whole page: one HTML file, its script, style and data inside it."""
-        assets = importlib.resources.files(__package__ or "autograd_tiny.viz") / "assets"
         script = page_script(self.ops)
-        style = (assets / "training_explorer.css").read_text(encoding="utf-8")
+        style = _asset("training_explorer.css")
         payload = json.dumps(self.data, allow_nan=False, separators=(",", ":"))
         payload = payload.replace("<", "\\u003c")  # no "</script>" can end the data early
         return _PAGE.format(style=style, data=payload, script=script.replace("</", "<\\/"))
